@@ -1,0 +1,44 @@
+"""Isesaki City's public comment portal for the administrative reform outline (行政改革大綱)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.routing import BaseConverter
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, migrate
+from portal.i18n import LOCALES, select_babel_locale
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+class LocaleConverter(BaseConverter):
+    """Matches only the portal's locale tags, so /xx/... is a plain 404."""
+
+    regex = "|".join(sorted((locale.tag for locale in LOCALES), key=len, reverse=True))
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the portal application. `overrides` replace settings (used by tests and the CLI)."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path, overrides))
+    app.url_map.converters["locale"] = LocaleConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_babel_locale)
+
+    from portal import errors, security, templating
+    from portal.public import bp as public_bp
+    from portal.public import root_bp
+
+    app.register_blueprint(root_bp)
+    app.register_blueprint(public_bp)
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    return app

@@ -1,0 +1,89 @@
+"""The `portal` command: database, seed content, demo server and translation workflow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Measure
+from portal.database import utcnow
+from portal.services import catalogs
+from portal.services.content import seed_outline
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """Isesaki City public comment portal."""
+
+
+def open_unscheduled_measures(days: int) -> int:
+    """Open every measure that has no comment period yet, from now for `days` days."""
+    now = utcnow().replace(second=0, microsecond=0)
+    opened = 0
+    for measure in db.session.scalars(select(Measure).where(Measure.opens_at.is_(None))):
+        measure.open_period(now, now + timedelta(days=days))
+        opened += 1
+    return opened
+
+
+@main.command("seed")
+@click.option("--open-days", type=int, default=None, help="Open measures without a period for N days.")
+@with_appcontext
+def seed_command(open_days: int | None) -> None:
+    """Load the outline's areas, measures and glossary in every locale (idempotent)."""
+    report = seed_outline()
+    opened = open_unscheduled_measures(open_days) if open_days else 0
+    db.session.commit()
+    click.echo(
+        f"Seed: {report.created} created, {report.updated} updated, {opened} comment periods opened."
+    )
+
+
+@main.command("demo")
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@with_appcontext
+def demo_command(port: int, host: str) -> None:
+    """Create or upgrade the database, seed the outline, open all measures for 30 days, and serve."""
+    from werkzeug.serving import run_simple
+
+    upgrade()
+    report = seed_outline()
+    opened = open_unscheduled_measures(30)
+    db.session.commit()
+    click.echo(f"Seed: {report.created} created, {report.updated} updated, {opened} periods opened.")
+    click.echo(f"Portal running on http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@main.group("translate")
+def translate() -> None:
+    """Translation workflow: extract messages and update every catalog."""
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract messages from the code and templates, then merge them into all nine catalogs."""
+    for line in catalogs.update_catalogs():
+        click.echo(line)
+
+
+@translate.command("check")
+def translate_check() -> None:
+    """Report untranslated or fuzzy messages per catalog; fail if any catalog is incomplete."""
+    complete = True
+    for stats in catalogs.catalog_stats():
+        click.echo(
+            f"{stats.catalog:10} {stats.translated:4}/{stats.total} translated"
+            f" ({stats.percent:.0f}%), {stats.fuzzy} fuzzy"
+        )
+        complete &= stats.complete
+    if not complete:
+        raise click.ClickException("some catalogs are incomplete")

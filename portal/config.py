@@ -1,0 +1,68 @@
+"""Settings read from environment variables, with safe defaults for a development machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+class ConfigurationError(RuntimeError):
+    """The portal refuses to start with an unsafe configuration."""
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+    # Heroku-style URLs and bare postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart of `portal demo`."""
+    key_file = Path(instance_path) / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the configuration mapping; `overrides` (tests, CLI) win over the environment."""
+    overrides = overrides or {}
+    env = overrides.get("PORTAL_ENV", os.environ.get("PORTAL_ENV", "development"))
+    config = {
+        "PORTAL_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # Name and address are never published; some cities require them for a valid comment.
+        "PORTAL_REQUIRE_CONTACT": os.environ.get("PORTAL_REQUIRE_CONTACT", "").lower() in TRUTHY,
+        "PORTAL_COMMENT_MAX_LENGTH": int(os.environ.get("PORTAL_COMMENT_MAX_LENGTH", "10000")),
+        # A 10,000-character comment in Devanagari is about 90 KB once form-encoded.
+        "MAX_CONTENT_LENGTH": 512 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        # The token lives as long as the browser session: a resident may write for hours.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        if env == "production":
+            raise ConfigurationError(
+                "SECRET_KEY is not set: refusing to start in production without one."
+            )
+        config["SECRET_KEY"] = _development_secret_key(instance_path)
+    return config

@@ -1,0 +1,86 @@
+"""Error pages in the visitor's language; a stale form token keeps what the resident typed."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.i18n import BY_TAG, preferred_locale
+
+log = logging.getLogger(__name__)
+
+
+def _ensure_locale() -> None:
+    """Errors raised before the blueprint ran (unknown URL, bad locale) still get a language."""
+    if "portal_locale" in g:
+        return
+    first_segment = request.path.strip("/").split("/")[0]
+    g.portal_locale = BY_TAG.get(first_segment) or preferred_locale()
+
+
+def _error_page(status: int, title: str, message: str):
+    _ensure_locale()
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def handle_http_error(error: HTTPException):
+    """Known HTTP errors with a translated title and advice."""
+    pages = {
+        400: (_("Something was wrong with the request"), _("Please go back and try again.")),
+        404: (
+            _("Page not found"),
+            _("The page you asked for does not exist. It may have moved, or the address may be mistyped."),
+        ),
+        405: (_("Something was wrong with the request"), _("Please go back and try again.")),
+        413: (
+            _("What you sent is too large"),
+            _("Please shorten your text and send it again."),
+        ),
+        429: (
+            _("Too many requests"),
+            _("Many people are using the portal right now. Please wait a minute and try again."),
+        ),
+    }
+    title, message = pages.get(
+        error.code, (_("Something went wrong"), _("Please go back and try again."))
+    )
+    return _error_page(error.code or 500, title, message)
+
+
+def handle_csrf_error(error: CSRFError):
+    """An expired or missing form token: show the form again with everything typed kept."""
+    _ensure_locale()
+    log.info("form token rejected on %s: %s", request.path, error.description)
+    notice = _(
+        "For your security, this form had expired. Nothing was sent. "
+        "Your text is kept below: please check it and submit again."
+    )
+    if request.endpoint == "public.measure":
+        from portal.public.routes import _comment_form, _measure_or_404, render_measure
+
+        measure = _measure_or_404(request.view_args["slug"])
+        return render_measure(measure, _comment_form(), 400, notice)
+    return _error_page(400, _("Please submit again"), notice)
+
+
+def handle_server_error(error: Exception):
+    """Unexpected failures: a calm page in the visitor's language, details only in the log."""
+    from portal.extensions import db
+
+    db.session.rollback()
+    return _error_page(
+        500,
+        _("Something went wrong"),
+        _("Sorry, something went wrong on our side. Please try again in a few minutes."),
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(500, handle_server_error)

@@ -1,0 +1,25 @@
+"""Domain models. Importing this package registers every table with the metadata."""
+
+from portal.models.comments import Comment, CommentStatus, ContactDetails
+from portal.models.measures import (
+    AreaText,
+    GlossaryTerm,
+    GlossaryText,
+    Measure,
+    MeasureText,
+    PeriodState,
+    PriorityArea,
+)
+
+__all__ = [
+    "AreaText",
+    "Comment",
+    "CommentStatus",
+    "ContactDetails",
+    "GlossaryTerm",
+    "GlossaryText",
+    "Measure",
+    "MeasureText",
+    "PeriodState",
+    "PriorityArea",
+]

@@ -1,0 +1,165 @@
+"""Residents' comments, kept apart from the contact details that identify their authors."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.database import UTCDateTime, utcnow
+from portal.models.measures import Measure
+
+# No 0/O, 1/I/L: a resident copies the key from a screen or a sheet of paper.
+_KEY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_KEY_LENGTH = 12
+
+
+class RespondentType(enum.StrEnum):
+    """Who may comment, in the sense of Isesaki's citizen participation ordinance."""
+
+    LIVES = "lives"
+    WORKS = "works"
+    STUDIES = "studies"
+    BUSINESS = "business"
+    INTERESTED = "interested"
+
+
+class AgeBand(enum.StrEnum):
+    """Optional age band, for the committee's figures only."""
+
+    UNDER_20 = "under_20"
+    TWENTIES = "20s"
+    THIRTIES = "30s"
+    FORTIES = "40s"
+    FIFTIES = "50s"
+    SIXTIES = "60s"
+    SEVENTY_PLUS = "70_plus"
+
+
+class District(enum.StrEnum):
+    """The four districts residents still name since the 2005 merger."""
+
+    ISESAKI = "isesaki"
+    AKABORI = "akabori"
+    AZUMA = "azuma"
+    SAKAI = "sakai"
+
+
+class Position(enum.StrEnum):
+    """An optional overall stance; shown in figures as context, never counted as a vote."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    NEITHER = "neither"
+
+
+class CommentStatus(enum.StrEnum):
+    """A comment's way through review."""
+
+    RECEIVED = "received"
+    UNDER_REVIEW = "under_review"
+    PUBLISHED = "published"
+    NOT_PUBLISHED = "not_published"
+    WITHDRAWN = "withdrawn"
+
+
+class RejectionReason(enum.StrEnum):
+    """Why a comment is not published (the categories the resident sees)."""
+
+    OFF_TOPIC = "off_topic"
+    PERSONAL_INFORMATION = "personal_information"
+    HARMS_OTHERS = "harms_others"
+    COMMERCIAL = "commercial"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+def new_access_key() -> str:
+    """A random 60-bit key, grouped for reading: ``ABCD-EFGH-JKMN``."""
+    raw = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_KEY_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, _KEY_LENGTH, 4))
+
+
+def normalize_access_key(key: str) -> str:
+    """The key as typed, without spaces, dashes or case differences."""
+    return "".join(ch for ch in key.upper() if ch.isalnum())
+
+
+def hash_access_key(key: str) -> str:
+    """SHA-256 of the normalised key; the key has 60 random bits, so no slow hash is needed."""
+    return hashlib.sha256(normalize_access_key(key).encode()).hexdigest()
+
+
+class Comment(db.Model):
+    """A resident's comment on one measure. It holds no contact details."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    access_key_hash: Mapped[str] = mapped_column(String(64))
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    declared_language: Mapped[str] = mapped_column(String(16))
+    detected_language: Mapped[str | None] = mapped_column(String(16))
+    detection_confidence: Mapped[float | None] = mapped_column(Float)
+    respondent_type: Mapped[str] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    district: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.RECEIVED, index=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(30))
+    city_response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    measure: Mapped[Measure] = relationship()
+
+    def assign_receipt_number(self) -> None:
+        """Number the comment from its primary key, so two submissions can never share one."""
+        self.receipt_number = f"PC-{self.created_at.year}-{self.id:06d}"
+
+    def key_matches(self, key: str) -> bool:
+        """True when `key` is this comment's access key."""
+        return hmac.compare_digest(self.access_key_hash, hash_access_key(key))
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """A resident may withdraw a comment until a moderator has decided on it."""
+        return self.status in (CommentStatus.RECEIVED, CommentStatus.UNDER_REVIEW)
+
+    def withdraw(self, now: datetime) -> None:
+        """Withdraw the comment; it then counts only as withdrawn."""
+        if not self.can_be_withdrawn:
+            raise ValueError(f"comment in state {self.status} cannot be withdrawn")
+        self.status = CommentStatus.WITHDRAWN
+        self.withdrawn_at = now
+
+
+class ContactDetails(db.Model):
+    """Who wrote a comment. Staff-side only: never rendered on a public page, never exported.
+
+    The relationship runs one way (contact → comment) so that nothing reached from a public
+    comment can load these fields by accident.
+    """
+
+    __tablename__ = "comment_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship()

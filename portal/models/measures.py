@@ -1,0 +1,170 @@
+"""The reform outline as published for comment: priority areas, measures, glossary, comment periods."""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.database import UTCDateTime
+
+SOURCE_LOCALE = "ja"
+
+
+class PeriodState(enum.StrEnum):
+    """Where a measure stands in the public comment procedure."""
+
+    UNSCHEDULED = "unscheduled"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    RESULTS_PUBLISHED = "results_published"
+
+
+def _text_in(texts: list, locale: str):
+    """The text in `locale`, else the authoritative Japanese one."""
+    by_locale = {text.locale: text for text in texts}
+    return by_locale.get(locale) or by_locale[SOURCE_LOCALE]
+
+
+class PriorityArea(db.Model):
+    """One of the outline's five priority areas (重点項目)."""
+
+    __tablename__ = "priority_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    texts: Mapped[list[AreaText]] = relationship(
+        back_populates="area", cascade="all, delete-orphan", lazy="selectin"
+    )
+    measures: Mapped[list[Measure]] = relationship(
+        back_populates="area", order_by="Measure.number", lazy="selectin"
+    )
+
+    def text(self, locale: str) -> AreaText:
+        """Title and introduction in `locale` (Japanese when not translated)."""
+        return _text_in(self.texts, locale)
+
+
+class AreaText(db.Model):
+    """A priority area's title and introduction in one locale."""
+
+    __tablename__ = "area_texts"
+    __table_args__ = (UniqueConstraint("area_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("priority_areas.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    intro: Mapped[str] = mapped_column(Text, default="")
+    area: Mapped[PriorityArea] = relationship(back_populates="texts")
+
+
+class Measure(db.Model):
+    """A numbered measure of the outline, e.g. 1-(1), and the period it is open for comment."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("priority_areas.id"))
+    number: Mapped[int]
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    area: Mapped[PriorityArea] = relationship(back_populates="measures")
+    texts: Mapped[list[MeasureText]] = relationship(
+        back_populates="measure", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def slug(self) -> str:
+        """URL form of the code: 1-(1) becomes 1-1."""
+        return f"{self.area.number}-{self.number}"
+
+    def text(self, locale: str) -> MeasureText:
+        """Title, summary and body in `locale` (Japanese when not translated)."""
+        return _text_in(self.texts, locale)
+
+    def state(self, now: datetime) -> PeriodState:
+        """The comment period's state at `now`."""
+        if self.results_published_at is not None and self.results_published_at <= now:
+            return PeriodState.RESULTS_PUBLISHED
+        if self.opens_at is None or self.closes_at is None:
+            return PeriodState.UNSCHEDULED
+        if now < self.opens_at:
+            return PeriodState.UPCOMING
+        if now < self.closes_at:
+            return PeriodState.OPEN
+        return PeriodState.CLOSED
+
+    def accepts_comments(self, now: datetime) -> bool:
+        """True while the comment period is open."""
+        return self.state(now) is PeriodState.OPEN
+
+    def days_left(self, now: datetime) -> int:
+        """Whole days until the period closes, counting a started day as one (0 once closed)."""
+        if self.closes_at is None or now >= self.closes_at:
+            return 0
+        return math.ceil((self.closes_at - now).total_seconds() / 86400)
+
+    def open_period(self, opens_at: datetime, closes_at: datetime) -> None:
+        """Set the comment period; the closing time must come after the opening time."""
+        if closes_at <= opens_at:
+            raise ValueError("a comment period must close after it opens")
+        self.opens_at, self.closes_at = opens_at, closes_at
+
+
+class MeasureText(db.Model):
+    """A measure's title, summary and full text in one locale. Paragraphs are separated by blank lines."""
+
+    __tablename__ = "measure_texts"
+    __table_args__ = (UniqueConstraint("measure_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    measure: Mapped[Measure] = relationship(back_populates="texts")
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body split into paragraphs."""
+        return [p for p in self.body.split("\n\n") if p]
+
+
+class GlossaryTerm(db.Model):
+    """A term the outline explains in a ※ note (ICT, PDCA, NPO...)."""
+
+    __tablename__ = "glossary_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    texts: Mapped[list[GlossaryText]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text(self, locale: str) -> GlossaryText:
+        """The term and its explanation in `locale` (Japanese when not translated)."""
+        return _text_in(self.texts, locale)
+
+
+class GlossaryText(db.Model):
+    """A glossary term and its explanation in one locale."""
+
+    __tablename__ = "glossary_texts"
+    __table_args__ = (UniqueConstraint("term_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("glossary_terms.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(16))
+    term: Mapped[str] = mapped_column(Text)
+    definition: Mapped[str] = mapped_column(Text)
+    entry: Mapped[GlossaryTerm] = relationship(back_populates="texts")

@@ -1,0 +1,172 @@
+"""The resident's forms: the comment form, the receipt lookup and withdrawal."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from portal.i18n import LOCALES
+from portal.models.comments import AgeBand, District, Position, RespondentType
+from portal.services.sanitize import clean_line, clean_text
+
+OTHER_LANGUAGE = "other"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9０-９+()（）\-‐－ー \u3000]{6,30}$")
+
+
+class _ChoiceMixin:
+    """Our own, translated message for a value outside the offered choices."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_("Please choose one of the options."))
+
+
+class ChoiceField(_ChoiceMixin, SelectField):
+    """A drop-down whose invalid choices get a translated error."""
+
+
+class RadioChoiceField(_ChoiceMixin, RadioField):
+    """Radio buttons whose invalid choices get a translated error."""
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a comment can be declared in, each named in itself."""
+    return [(locale.tag, locale.native_name) for locale in LOCALES] + [
+        (OTHER_LANGUAGE, _("Another language"))
+    ]
+
+
+def _limit(field, maximum: int) -> None:
+    if len(clean_line(field.data)) > maximum:
+        raise ValidationError(_("Please shorten this to %(limit)s characters.", limit=maximum))
+
+
+class CommentForm(FlaskForm):
+    """A comment on one measure, with who is commenting and optional contact details."""
+
+    body = TextAreaField(_l("Your comment"))
+    language = ChoiceField(_l("Language of your comment"))
+    respondent_type = RadioChoiceField(_l("Your connection to Isesaki City"))
+    age_band = ChoiceField(_l("Age (optional)"))
+    district = ChoiceField(_l("District (optional)"))
+    position = RadioChoiceField(_l("Overall, on this measure you… (optional)"))
+    name = StringField(_l("Name"))
+    address = StringField(_l("Address"))
+    email = StringField(_l("Email"))
+    phone = StringField(_l("Phone"))
+    consent = BooleanField(_l("I have read the privacy notice and agree to it."))
+
+    def __init__(self, *args, max_length: int, require_contact: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_length = max_length
+        self.require_contact = require_contact
+        self.language.choices = language_choices()
+        self.respondent_type.choices = [
+            (RespondentType.LIVES, _("I live in the city")),
+            (RespondentType.WORKS, _("I work in the city")),
+            (RespondentType.STUDIES, _("I study in the city")),
+            (RespondentType.BUSINESS, _("I run a business or group with an office in the city")),
+            (RespondentType.INTERESTED, _("Other interested party")),
+        ]
+        self.age_band.choices = [
+            ("", _("Prefer not to say")),
+            (AgeBand.UNDER_20, _("Under 20")),
+            (AgeBand.TWENTIES, _("20–29")),
+            (AgeBand.THIRTIES, _("30–39")),
+            (AgeBand.FORTIES, _("40–49")),
+            (AgeBand.FIFTIES, _("50–59")),
+            (AgeBand.SIXTIES, _("60–69")),
+            (AgeBand.SEVENTY_PLUS, _("70 or over")),
+        ]
+        self.district.choices = [
+            ("", _("Prefer not to say / outside the city")),
+            (District.ISESAKI, _("Isesaki")),
+            (District.AKABORI, _("Akabori")),
+            (District.AZUMA, _("Azuma")),
+            (District.SAKAI, _("Sakai")),
+        ]
+        self.position.choices = [
+            ("", _("Prefer not to say")),
+            (Position.AGREE, _("agree")),
+            (Position.DISAGREE, _("disagree")),
+            (Position.NEITHER, _("neither agree nor disagree")),
+        ]
+
+    def validate_body(self, field) -> None:
+        """Not empty once cleaned, and within the length limit."""
+        text = clean_text(field.data)
+        if not text:
+            raise ValidationError(_("Please write your comment."))
+        if len(text) > self.max_length:
+            raise ValidationError(
+                _(
+                    "Your comment has %(count)s characters; the limit is %(limit)s. "
+                    "Please shorten it.",
+                    count=len(text),
+                    limit=self.max_length,
+                )
+            )
+
+    def validate_respondent_type(self, field) -> None:
+        """A public comment needs the commenter's connection to the city."""
+        if not field.data:
+            raise ValidationError(_("Please choose how you are connected to the city."))
+
+    def validate_name(self, field) -> None:
+        """Required when the city's rules ask for it."""
+        if self.require_contact and not clean_line(field.data):
+            raise ValidationError(_("Please enter your name. It will not be published."))
+        _limit(field, 200)
+
+    def validate_address(self, field) -> None:
+        """Required when the city's rules ask for it."""
+        if self.require_contact and not clean_line(field.data):
+            raise ValidationError(_("Please enter your address. It will not be published."))
+        _limit(field, 500)
+
+    def validate_email(self, field) -> None:
+        """Optional, but it must look like an address when given."""
+        value = clean_line(field.data)
+        if value and (len(value) > 254 or not _EMAIL.match(value)):
+            raise ValidationError(_("Please check the email address (for example: name@example.jp)."))
+
+    def validate_phone(self, field) -> None:
+        """Optional, digits and the usual separators only."""
+        value = clean_line(field.data)
+        if value and not _PHONE.match(value):
+            raise ValidationError(_("Please check the phone number (digits, spaces, + and - only)."))
+
+    def validate_consent(self, field) -> None:
+        """Nothing is stored without the resident's agreement to the privacy notice."""
+        if not field.data:
+            raise ValidationError(_("Please agree to the privacy notice to send your comment."))
+
+
+class ReceiptLookupForm(FlaskForm):
+    """Receipt number and access key, as printed on the receipt."""
+
+    receipt_number = StringField(_l("Receipt number"))
+    access_key = StringField(_l("Access key"))
+
+    def validate_receipt_number(self, field) -> None:
+        """Both parts of the receipt are needed."""
+        if not clean_line(field.data):
+            raise ValidationError(_("Please enter the receipt number."))
+
+    def validate_access_key(self, field) -> None:
+        """Both parts of the receipt are needed."""
+        if not clean_line(field.data):
+            raise ValidationError(_("Please enter the access key."))
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraws a comment; carries the receipt so the page needs no login."""
+
+    receipt_number = HiddenField()
+    access_key = HiddenField()

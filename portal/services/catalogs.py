@@ -1,0 +1,102 @@
+"""The gettext workflow: extract messages into messages.pot and merge them into each catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from portal.i18n import LOCALES, TRANSLATIONS_DIR
+
+PROJECT_DIR = TRANSLATIONS_DIR.parent
+TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+METHOD_MAP = [("portal/**.py", "python"), ("portal/**.html", "jinja2")]
+OPTIONS_MAP = {"portal/**.html": {"trimmed": "true"}}
+
+
+def po_path(catalog: str) -> Path:
+    """Where a catalog's .po file lives."""
+    return TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
+
+
+def extract_template() -> Catalog:
+    """Every translatable message of the portal, as a catalog template."""
+    template = Catalog(project="isesaki-public-comment", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(PROJECT_DIR / "portal"),
+        method_map=[(pattern.removeprefix("portal/"), method) for pattern, method in METHOD_MAP],
+        options_map={k.removeprefix("portal/"): v for k, v in OPTIONS_MAP.items()},
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+    ):
+        template.add(message, None, [(f"portal/{filename}", lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def update_catalogs() -> Iterator[str]:
+    """Write messages.pot and merge it into every locale's catalog, creating missing ones."""
+    template = extract_template()
+    with TEMPLATE.open("wb") as handle:
+        write_po(handle, template, width=100, omit_header=False)
+    yield f"{TEMPLATE.relative_to(PROJECT_DIR)}: {len(template)} messages"
+    for locale in LOCALES:
+        path = po_path(locale.catalog)
+        if path.exists():
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale.babel_code)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            catalog = Catalog(locale=locale.babel_code, project="isesaki-public-comment")
+        catalog.update(template, update_header_comment=False)
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=100, ignore_obsolete=True)
+        yield f"{path.relative_to(PROJECT_DIR)} updated"
+
+
+@dataclass
+class CatalogStats:
+    """How complete one catalog is."""
+
+    catalog: str
+    total: int
+    translated: int
+    fuzzy: int
+
+    @property
+    def percent(self) -> float:
+        """Share of messages translated, in percent."""
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    @property
+    def complete(self) -> bool:
+        """Every message translated and none fuzzy."""
+        return self.translated == self.total and not self.fuzzy
+
+
+def _is_translated(message) -> bool:
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
+
+
+def catalog_stats() -> list[CatalogStats]:
+    """Translation counts for each of the nine catalogs."""
+    stats = []
+    for locale in LOCALES:
+        with po_path(locale.catalog).open("rb") as handle:
+            catalog = read_po(handle, locale=locale.babel_code)
+        messages = [m for m in catalog if m.id]
+        stats.append(
+            CatalogStats(
+                catalog=locale.catalog,
+                total=len(messages),
+                translated=sum(1 for m in messages if _is_translated(m) and not m.fuzzy),
+                fuzzy=sum(1 for m in messages if m.fuzzy),
+            )
+        )
+    return stats

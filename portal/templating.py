@@ -1,0 +1,80 @@
+"""Template helpers: the current locale, language links, Japan-time dates and content rendering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time, get_timezone_name
+from flask import Flask, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from portal.i18n import LOCALES, current_locale
+from portal.models.measures import SOURCE_LOCALE, PeriodState
+from portal.services.sanitize import glossary_keys, render_content, strip_marks
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def japan_time(value: datetime | None) -> str:
+    """A moment as a date and time in Japan, with the time zone named in the reader's language."""
+    if value is None:
+        return ""
+    locale = current_locale().babel
+    day = format_skeleton("yMMMEd", value, tzinfo=JAPAN, locale=locale)
+    clock = format_time(value, "HH:mm", tzinfo=JAPAN, locale=locale)
+    zone = get_timezone_name(JAPAN, width="long", locale=locale)
+    return f"{day} {clock} ({zone})"
+
+
+def japan_date(value: datetime | None) -> str:
+    """A moment as a date in Japan."""
+    if value is None:
+        return ""
+    return format_skeleton("yMMMd", value, tzinfo=JAPAN, locale=current_locale().babel)
+
+
+def same_page_in(tag: str, external: bool = False) -> str:
+    """The URL of the page being shown, in another locale (the locale's home page for errors)."""
+    endpoint = request.endpoint
+    if endpoint and endpoint.startswith("public.") and request.method == "GET":
+        args = dict(request.view_args or {}, lang_code=tag, **request.args)
+        return url_for(endpoint, _external=external, **args)
+    if endpoint == "public.measure":
+        return url_for(endpoint, slug=request.view_args["slug"], lang_code=tag, _external=external)
+    return url_for("public.index", lang_code=tag, _external=external)
+
+
+def state_label(state: PeriodState) -> str:
+    """The comment period's state in words."""
+    return {
+        PeriodState.UNSCHEDULED: _("Comment period not yet announced"),
+        PeriodState.UPCOMING: _("Upcoming"),
+        PeriodState.OPEN: _("Open for comments"),
+        PeriodState.CLOSED: _("Closed"),
+        PeriodState.RESULTS_PUBLISHED: _("Results published"),
+    }[state]
+
+
+def _context() -> dict:
+    locale = current_locale()
+    return {
+        "locales": LOCALES,
+        "current_locale": locale,
+        "source_locale": SOURCE_LOCALE,
+        "same_page_in": same_page_in,
+        "state_label": state_label,
+        "PeriodState": PeriodState,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the template filters and globals."""
+    app.context_processor(_context)
+    app.add_template_filter(japan_time, "japan_time")
+    app.add_template_filter(japan_date, "japan_date")
+    app.add_template_filter(render_content, "content")
+    app.add_template_filter(strip_marks, "plain")
+    app.add_template_filter(glossary_keys, "glossary_keys")
+    app.add_template_filter(format_decimal, "number")
