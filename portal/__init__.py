@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_babel_locale)
 
-    from portal import errors, security, templating
+    from portal import cli, errors, security, templating
     from portal.public import bp as public_bp
     from portal.public import root_bp
 
@@ -41,4 +41,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    cli.init_app(app)
     return app

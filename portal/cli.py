@@ -10,17 +10,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import Measure
 from portal.database import utcnow
 from portal.services import catalogs
 from portal.services.content import seed_outline
-
-
-@click.group(cls=FlaskGroup, create_app=create_app)
-def main() -> None:
-    """Isesaki City public comment portal."""
 
 
 def open_unscheduled_measures(days: int) -> int:
@@ -33,7 +27,7 @@ def open_unscheduled_measures(days: int) -> int:
     return opened
 
 
-@main.command("seed")
+@click.command("seed")
 @click.option("--open-days", type=int, default=None, help="Open measures without a period for N days.")
 @with_appcontext
 def seed_command(open_days: int | None) -> None:
@@ -46,7 +40,7 @@ def seed_command(open_days: int | None) -> None:
     )
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--port", type=int, default=5000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @with_appcontext
@@ -63,7 +57,7 @@ def demo_command(port: int, host: str) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
-@main.group("translate")
+@click.group("translate")
 def translate() -> None:
     """Translation workflow: extract messages and update every catalog."""
 
@@ -87,3 +81,20 @@ def translate_check() -> None:
         complete &= stats.complete
     if not complete:
         raise click.ClickException("some catalogs are incomplete")
+
+
+def init_app(app) -> None:
+    """Add the portal's commands to `flask`/`portal`."""
+    for command in (seed_command, demo_command, translate):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from portal import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Isesaki City public comment portal."""

@@ -29,6 +29,7 @@ def _error_page(status: int, title: str, message: str):
 
 def handle_http_error(error: HTTPException):
     """Known HTTP errors with a translated title and advice."""
+    _ensure_locale()
     pages = {
         400: (_("Something was wrong with the request"), _("Please go back and try again.")),
         404: (
@@ -72,6 +73,7 @@ def handle_server_error(error: Exception):
     from portal.extensions import db
 
     db.session.rollback()
+    _ensure_locale()
     return _error_page(
         500,
         _("Something went wrong"),

@@ -23,6 +23,8 @@ class _ChoiceMixin:
     """Our own, translated message for a value outside the offered choices."""
 
     def pre_validate(self, form) -> None:
+        if self.data is None:  # an optional field left out of the request entirely
+            self.data = ""
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_("Please choose one of the options."))
 

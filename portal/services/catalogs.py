@@ -38,6 +38,16 @@ def extract_template() -> Catalog:
     return template
 
 
+SOURCE_CATALOG = "en"  # the msgids are English: the English catalog mirrors them
+
+
+def _mirror_source(catalog: Catalog) -> None:
+    for message in catalog:
+        if message.id and (message.fuzzy or not message.string or not all(message.string)):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+
+
 def update_catalogs() -> Iterator[str]:
     """Write messages.pot and merge it into every locale's catalog, creating missing ones."""
     template = extract_template()
@@ -53,6 +63,9 @@ def update_catalogs() -> Iterator[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=locale.babel_code, project="isesaki-public-comment")
         catalog.update(template, update_header_comment=False)
+        if locale.catalog == SOURCE_CATALOG:
+            _mirror_source(catalog)
+        catalog.fuzzy = False
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, ignore_obsolete=True)
         yield f"{path.relative_to(PROJECT_DIR)} updated"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Comment, ContactDetails, Measure
 from portal.models.comments import hash_access_key, new_access_key
+from portal.services.language import detect_language
 from portal.services.sanitize import clean_line, clean_text
 
 
@@ -64,10 +66,13 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
     if not body:
         raise EmptyComment
     access_key = new_access_key()
+    detection = detect_language(body)
     comment = Comment(
         measure=measure,
         body=body,
         declared_language=data.declared_language,
+        detected_language=detection.language,
+        detection_confidence=detection.confidence if detection.language else None,
         respondent_type=data.respondent_type,
         age_band=data.age_band or None,
         district=data.district or None,
@@ -97,8 +102,6 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
 
 def normalize_receipt_number(value: str) -> str:
     """A receipt number as typed (any case, stray spaces, full-width digits) in canonical form."""
-    import unicodedata
-
     return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
 
 

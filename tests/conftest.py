@@ -1,0 +1,158 @@
+"""Fixtures: an app on a fresh, migrated and seeded database for every test.
+
+SQLite (default): the schema is built once by the real migrations and seeded into a template
+file, which every test copies. PostgreSQL (``DATABASE_URL`` set, as in CI's second pass): the
+schema is dropped and rebuilt by the migrations once per run, and every test starts from
+truncated tables, seeded again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Measure
+from portal.services.content import seed_outline
+
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+if POSTGRES_URL.startswith(("postgresql://", "postgres://")):
+    POSTGRES_URL = "postgresql+psycopg://" + POSTGRES_URL.split("://", 1)[1]
+USE_POSTGRES = POSTGRES_URL.startswith("postgresql+psycopg://")
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _test_config(database_uri: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated, seeded database to start each test from."""
+    if USE_POSTGRES:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = create_app(_test_config(POSTGRES_URL))
+        with app.app_context():
+            upgrade()
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(_test_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+        seed_outline()
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app_config():
+    """Settings a test may change before the app is built (e.g. PORTAL_REQUIRE_CONTACT)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_template, tmp_path, app_config):
+    """The portal on a fresh database holding the seeded outline."""
+    if USE_POSTGRES:
+        app = create_app(_test_config(POSTGRES_URL, **app_config))
+        with app.app_context():
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            seed_outline()
+            db.session.commit()
+    else:
+        path = tmp_path / "portal.sqlite3"
+        shutil.copy(database_template, path)
+        app = create_app(_test_config(f"sqlite:///{path}", **app_config))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client (keeps cookies, so CSRF tokens work as for a resident)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The `portal` command line, bound to the test app."""
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = _CSRF_FIELD.search(html)
+    assert match, "page has no CSRF token"
+    return match[1]
+
+
+def set_period(app, code: str, opens_in: timedelta, closes_in: timedelta, results_in=None) -> None:
+    """Move a measure's comment period relative to now."""
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == code))
+        now = utcnow()
+        measure.opens_at, measure.closes_at = now + opens_in, now + closes_in
+        measure.results_published_at = None if results_in is None else now + results_in
+        db.session.commit()
+
+
+@pytest.fixture
+def open_measure(app):
+    """Measure 1-(1) open for comments for another 10 days; returns its page path (Japanese)."""
+    set_period(app, "1-(1)", timedelta(days=-20), timedelta(days=10))
+    return "/ja/measures/1-1"
+
+
+def valid_comment(**overrides) -> dict:
+    """Form fields of a complete, valid comment."""
+    data = {
+        "body": "行政運営の効率化に賛成します。窓口の待ち時間を短くしてください。",
+        "language": "ja",
+        "respondent_type": "lives",
+        "age_band": "",
+        "district": "",
+        "position": "",
+        "name": "",
+        "address": "",
+        "email": "",
+        "phone": "",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def submit(client):
+    """Post a comment through the real form, CSRF token included; returns the response."""
+
+    def _submit(path: str, follow_redirects: bool = True, **fields):
+        page = client.get(path)
+        data = valid_comment(**fields)
+        data["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
+        return client.post(path, data=data, follow_redirects=follow_redirects)
+
+    return _submit

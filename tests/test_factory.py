@@ -1,0 +1,44 @@
+"""The application factory and its configuration."""
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigurationError
+
+
+def test_factory_takes_overrides():
+    assert not create_app({"PORTAL_ENV": "development"}).testing
+    assert create_app({"TESTING": True, "PORTAL_ENV": "development"}).testing
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app({"PORTAL_ENV": "production"})
+
+
+def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    app = create_app({"PORTAL_ENV": "production"})
+    assert app.config["SECRET_KEY"] == "a-long-random-production-key"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_postgres_urls_use_psycopg(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://user@db.example/portal")
+    app = create_app({"PORTAL_ENV": "development"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.example/portal"
+
+
+def test_contact_requirement_comes_from_environment(monkeypatch):
+    monkeypatch.setenv("PORTAL_REQUIRE_CONTACT", "true")
+    monkeypatch.setenv("PORTAL_COMMENT_MAX_LENGTH", "5000")
+    app = create_app({"PORTAL_ENV": "development"})
+    assert app.config["PORTAL_REQUIRE_CONTACT"] is True
+    assert app.config["PORTAL_COMMENT_MAX_LENGTH"] == 5000
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/ja/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
