@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,8 @@ SOURCE_CATALOG = "en"  # the msgids are English: the English catalog mirrors the
 
 
 def _mirror_source(catalog: Catalog) -> None:
+    catalog.last_translator = "Isesaki portal team"
+    catalog.revision_date = datetime.now(UTC)
     for message in catalog:
         if message.id and (message.fuzzy or not message.string or not all(message.string)):
             message.string = message.id
@@ -62,7 +66,8 @@ def update_catalogs() -> Iterator[str]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=locale.babel_code, project="isesaki-public-comment")
-        catalog.update(template, update_header_comment=False)
+        # update() adopts the template's message objects: give each catalog its own copies.
+        catalog.update(copy.deepcopy(template), update_header_comment=False)
         if locale.catalog == SOURCE_CATALOG:
             _mirror_source(catalog)
         catalog.fuzzy = False

@@ -1,0 +1,156 @@
+"""A resident comes back with receipt number and access key."""
+
+import re
+
+import sqlalchemy as sa
+
+from conftest import csrf_token_from
+from portal.extensions import db
+from portal.models import Comment
+
+RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
+KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
+
+
+def _receipt(submit, path, **fields):
+    page = submit(path, **fields).get_data(as_text=True)
+    return RECEIPT.search(page)[0], KEY.search(page)[0]
+
+
+def _lookup(client, number, key, lang="en"):
+    form = client.get(f"/{lang}/receipts").get_data(as_text=True)
+    return client.post(
+        f"/{lang}/receipts",
+        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(form)},
+    )
+
+
+def _set_comment(app, **values):
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment)).one()
+        for name, value in values.items():
+            setattr(comment, name, value)
+        db.session.commit()
+
+
+def test_right_key_shows_comment_and_status(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure, body="窓口を土曜日も開けてください。")
+    response = _lookup(client, number, key)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "窓口を土曜日も開けてください。" in page
+    assert "Received: waiting for review by city staff." in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_key_is_forgiving_about_case_spaces_and_dashes(client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    sloppy_key = " " + key.lower().replace("-", " ") + " "
+    assert _lookup(client, number.lower() + " ", sloppy_key).status_code == 200
+
+
+def test_wrong_key_and_unknown_number_look_the_same(client, submit, open_measure):
+    number, key = _receipt(submit, open_measure, body="secret comment text")
+    wrong_key = _lookup(client, number, "AAAA-BBBB-CCCC")
+    unknown = _lookup(client, "PC-2026-999999", key)
+    assert wrong_key.status_code == unknown.status_code == 404
+    wrong_page, unknown_page = wrong_key.get_data(as_text=True), unknown.get_data(as_text=True)
+    assert "secret comment text" not in wrong_page
+    assert "We could not find a comment with this receipt number and access key." in wrong_page
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", wrong_page) == strip.sub("", unknown_page)
+
+
+def test_lookup_needs_both_fields(client):
+    form = client.get("/en/receipts").get_data(as_text=True)
+    response = client.post("/en/receipts", data={"csrf_token": csrf_token_from(form)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please enter the receipt number." in page
+    assert "Please enter the access key." in page
+
+
+def test_lookup_without_csrf_token_is_refused_kindly(client):
+    client.get("/en/receipts")
+    response = client.post("/en/receipts", data={"receipt_number": "PC-2026-000001", "access_key": "x"})
+    assert response.status_code == 400
+    assert "Please submit again" in response.get_data(as_text=True)
+
+
+def test_resident_sees_rejection_reason_and_city_response(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    _set_comment(
+        app,
+        status="not_published",
+        rejection_reason="personal_information",
+        city_response="ご意見は今後の参考とさせていただきます。",
+    )
+    page = _lookup(client, number, key).get_data(as_text=True)
+    assert "Not published." in page
+    assert "It contains information that could identify a person." in page
+    assert "ご意見は今後の参考とさせていただきます。" in page
+    assert "Withdraw my comment" not in page
+
+
+def test_published_comment_shows_published(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    _set_comment(app, status="published")
+    assert "Published with the results" in _lookup(client, number, key).get_data(as_text=True)
+
+
+def test_resident_withdraws_comment_under_review(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    status_page = _lookup(client, number, key).get_data(as_text=True)
+    assert "Withdraw my comment" in status_page
+    response = client.post(
+        "/en/receipts/withdraw",
+        data={
+            "receipt_number": number,
+            "access_key": key,
+            "csrf_token": csrf_token_from(status_page),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Your comment has been withdrawn." in page
+    assert "Withdrawn by you." in page
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment)).one()
+        assert comment.status == "withdrawn" and comment.withdrawn_at is not None
+
+
+def test_withdraw_with_wrong_key_changes_nothing(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    status_page = _lookup(client, number, key).get_data(as_text=True)
+    response = client.post(
+        "/en/receipts/withdraw",
+        data={
+            "receipt_number": number,
+            "access_key": "ZZZZ-ZZZZ-ZZZZ",
+            "csrf_token": csrf_token_from(status_page),
+        },
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalars(sa.select(Comment)).one().status == "received"
+
+
+def test_decided_comment_cannot_be_withdrawn(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    status_page = _lookup(client, number, key).get_data(as_text=True)
+    _set_comment(app, status="published")
+    response = client.post(
+        "/en/receipts/withdraw",
+        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(status_page)},
+    )
+    assert response.status_code == 409
+    assert "This comment can no longer be withdrawn." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Comment)).one().status == "published"
+
+
+def test_hostile_receipt_input_is_harmless(client):
+    response = _lookup(client, "<script>alert(1)</script>", "' OR 1=1 --")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<script>alert(1)</script>" not in page
