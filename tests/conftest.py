@@ -53,6 +53,7 @@ def database_template(tmp_path_factory):
         app = create_app(_test_config(POSTGRES_URL))
         with app.app_context():
             upgrade()
+            db.engine.dispose()
         return POSTGRES_URL
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     app = create_app(_test_config(f"sqlite:///{path}"))
@@ -80,6 +81,7 @@ def app(database_template, tmp_path, app_config):
             db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             seed_outline()
             db.session.commit()
+            db.session.remove()
     else:
         path = tmp_path / "portal.sqlite3"
         shutil.copy(database_template, path)
