@@ -11,7 +11,9 @@ from portal.config import load_config
 from portal.extensions import babel, csrf, db, migrate
 from portal.i18n import LOCALES, select_babel_locale
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+MIGRATIONS_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
+)
 
 
 class LocaleConverter(BaseConverter):

@@ -10,9 +10,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.database import utcnow
 from portal.services import catalogs
 from portal.services.content import seed_outline
 
@@ -28,7 +28,9 @@ def open_unscheduled_measures(days: int) -> int:
 
 
 @click.command("seed")
-@click.option("--open-days", type=int, default=None, help="Open measures without a period for N days.")
+@click.option(
+    "--open-days", type=int, default=None, help="Open measures without a period for N days."
+)
 @with_appcontext
 def seed_command(open_days: int | None) -> None:
     """Load the outline's areas, measures and glossary in every locale (idempotent)."""
@@ -52,7 +54,9 @@ def demo_command(port: int, host: str) -> None:
     report = seed_outline()
     opened = open_unscheduled_measures(30)
     db.session.commit()
-    click.echo(f"Seed: {report.created} created, {report.updated} updated, {opened} periods opened.")
+    click.echo(
+        f"Seed: {report.created} created, {report.updated} updated, {opened} periods opened."
+    )
     click.echo(f"Portal running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 

@@ -34,7 +34,9 @@ def handle_http_error(error: HTTPException):
         400: (_("Something was wrong with the request"), _("Please go back and try again.")),
         404: (
             _("Page not found"),
-            _("The page you asked for does not exist. It may have moved, or the address may be mistyped."),
+            _(
+                "The page you asked for does not exist. It may have moved, or the address may be mistyped."
+            ),
         ),
         405: (_("Something was wrong with the request"), _("Please go back and try again.")),
         413: (

@@ -7,8 +7,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from portal.i18n import PortalDomain
 from portal.database import Base
+from portal.i18n import PortalDomain
 
 
 class PortalBabel(Babel):

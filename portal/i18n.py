@@ -80,7 +80,11 @@ def match_accept_language(header_values: list[tuple[str, float]]) -> PortalLocal
     """Best portal locale for an ``Accept-Language`` list of (tag, quality), Japanese if none fits."""
     for value, quality in sorted(header_values, key=lambda item: -item[1]):
         tag = value.strip().lower().replace("_", "-")
-        if quality <= 0 or tag in _NOT_ALIASED or any(tag.startswith(t + "-") for t in _NOT_ALIASED):
+        if (
+            quality <= 0
+            or tag in _NOT_ALIASED
+            or any(tag.startswith(t + "-") for t in _NOT_ALIASED)
+        ):
             continue
         if tag in ALIASES:
             return BY_TAG[ALIASES[tag]]
@@ -141,7 +145,9 @@ def catalog_translations(catalog: str) -> NullTranslations:
     if catalog not in _catalog_cache:
         locale = next(locale for locale in LOCALES if locale.catalog == catalog)
         po_file = TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
-        translations = _compile(po_file, locale.babel_code) if po_file.exists() else NullTranslations()
+        translations = (
+            _compile(po_file, locale.babel_code) if po_file.exists() else NullTranslations()
+        )
         if catalog != DEFAULT.catalog:
             translations.add_fallback(catalog_translations(DEFAULT.catalog))
         _catalog_cache[catalog] = translations

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import csrf_token_from, set_period, valid_comment
 from sqlalchemy.exc import OperationalError
 
-from conftest import csrf_token_from, set_period, valid_comment
 from portal.extensions import db
 from portal.models import Comment, ContactDetails
 
@@ -34,7 +34,8 @@ def test_resident_gets_receipt_after_commenting(app, submit, open_measure, body,
     response = submit(open_measure, body=body, language=language)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert RECEIPT.search(page) and KEY.search(page)
+    assert RECEIPT.search(page)
+    assert KEY.search(page)
     assert body in page
     [comment] = _comments(app)
     assert comment.body == body
@@ -177,7 +178,9 @@ def test_stale_csrf_token_from_another_session_is_refused(app, open_measure):
 def test_resubmitting_after_csrf_failure_works(app, client, open_measure):
     client.get("/en/measures/1-1")
     retry_page = client.post("/en/measures/1-1", data=valid_comment(body="Second try"))
-    data = valid_comment(body="Second try", csrf_token=csrf_token_from(retry_page.get_data(as_text=True)))
+    data = valid_comment(
+        body="Second try", csrf_token=csrf_token_from(retry_page.get_data(as_text=True))
+    )
     response = client.post("/en/measures/1-1", data=data, follow_redirects=True)
     assert response.status_code == 200
     assert RECEIPT.search(response.get_data(as_text=True))
@@ -249,7 +252,8 @@ class TestHostileInput:
         )
         assert response.status_code == 200
         stored = _comments(app)[0].body
-        assert stored.startswith("café") and stored.endswith("bad")
+        assert stored.startswith("café")
+        assert stored.endswith("bad")
 
     def test_one_megabyte_body_is_refused_politely(self, app, client, open_measure):
         page = client.get("/en/measures/1-1").get_data(as_text=True)

@@ -17,7 +17,13 @@ from portal.services.outline import load_outline
 
 TAGS = [locale.tag for locale in LOCALES]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-PAGES = ["/{tag}/", "/{tag}/measures/1-5", "/{tag}/receipts", "/{tag}/privacy", "/{tag}/measures/9-9"]
+PAGES = [
+    "/{tag}/",
+    "/{tag}/measures/1-5",
+    "/{tag}/receipts",
+    "/{tag}/privacy",
+    "/{tag}/measures/9-9",
+]
 
 
 def _catalog(locale):
@@ -29,7 +35,9 @@ def _catalog(locale):
 def test_catalog_is_complete_and_not_fuzzy(locale):
     [stats] = [s for s in catalog_stats() if s.catalog == locale.catalog]
     assert stats.total > 100
-    assert stats.complete, f"{locale.catalog}: {stats.translated}/{stats.total}, {stats.fuzzy} fuzzy"
+    assert stats.complete, (
+        f"{locale.catalog}: {stats.translated}/{stats.total}, {stats.fuzzy} fuzzy"
+    )
 
 
 @pytest.mark.parametrize("locale", LOCALES, ids=TAGS)
@@ -57,7 +65,8 @@ def test_translations_keep_placeholders_and_add_no_html(locale):
         for string in strings:
             found = set(PLACEHOLDER.findall(string))
             # a singular form may say "one" in words instead of %(num)s
-            assert found <= expected and (found == expected or len(ids) > 1), (ids[0], string)
+            assert found <= expected, (ids[0], string)
+            assert found == expected or len(ids) > 1, (ids[0], string)
             assert "<" not in string, (ids[0], string)
 
 
@@ -72,7 +81,9 @@ def _english_msgids() -> list[str]:
 
 def _japanese_strings() -> list[str]:
     [japanese] = [locale for locale in LOCALES if locale.tag == "ja"]
-    return [m.string for m in _catalog(japanese) if isinstance(m.string, str) and len(m.string) > 10]
+    return [
+        m.string for m in _catalog(japanese) if isinstance(m.string, str) and len(m.string) > 10
+    ]
 
 
 def _visible_text(html: str) -> str:
@@ -132,10 +143,14 @@ def test_content_files_match_the_outline():
     for tag, doc in documents.items():
         for code, measure in source["measures"].items():
             translated = doc["measures"][code]
-            assert translated["title"] and translated["summary"], (tag, code)
+            assert translated["title"], (tag, code)
+            assert translated["summary"], (tag, code)
             assert len(translated["body"]) == len(measure["body"]), (tag, code)
             for original, paragraph in zip(measure["body"], translated["body"], strict=True):
-                assert sorted(marks.findall(original)) == sorted(marks.findall(paragraph)), (tag, code)
+                assert sorted(marks.findall(original)) == sorted(marks.findall(paragraph)), (
+                    tag,
+                    code,
+                )
 
 
 def test_every_measure_area_and_term_exists_in_all_nine_locales(app):
@@ -150,14 +165,18 @@ def test_every_measure_area_and_term_exists_in_all_nine_locales(app):
 def test_easy_japanese_has_furigana_on_every_kanji(app):
     kanji_outside_ruby = re.compile(r"[\u4e00-\u9fff々](?![^{]*\|)")
     with app.app_context():
-        for text in db.session.scalars(sa.select(MeasureText).where(MeasureText.locale == "ja-x-easy")):
+        for text in db.session.scalars(
+            sa.select(MeasureText).where(MeasureText.locale == "ja-x-easy")
+        ):
             stripped = re.sub(r"\{[^{}|]+\|[^{}|]+\}", "", text.body + text.title)
             assert not kanji_outside_ruby.search(stripped), text.title
 
 
 def test_easy_japanese_page_renders_ruby(client):
     page = client.get("/ja-x-easy/measures/1-1").get_data(as_text=True)
-    assert "<ruby>" in page and "<rt>" in page and "{" not in _visible_text(page).replace("{count}", "")
+    assert "<ruby>" in page
+    assert "<rt>" in page
+    assert "{" not in _visible_text(page).replace("{count}", "")
 
 
 def test_translated_page_says_japanese_is_authoritative_and_links_it(client):
@@ -172,7 +191,10 @@ def test_glossary_terms_link_to_explanations_in_reader_language(client):
     for key in ("ict", "ict-governance", "ai", "rpa"):
         assert f'href="#glossary-{key}"' in page
         assert f'id="glossary-{key}"' in page
-    assert "Tecnologia da Informação e Comunicação" in page or "Information and Communication Technology" in page
+    assert (
+        "Tecnologia da Informação e Comunicação" in page
+        or "Information and Communication Technology" in page
+    )
 
 
 def test_glossary_of_an_area_is_shown_on_the_index(client):
@@ -223,20 +245,38 @@ def test_every_page_links_to_itself_in_all_languages(client, tag):
     page = client.get(f"/{tag}/measures/3-2").get_data(as_text=True)
     assert f'<html lang="{tag}">' in page
     for other in TAGS:
-        assert f'<link rel="alternate" hreflang="{other}" href="http://localhost/{other}/measures/3-2">' in page
+        assert (
+            f'<link rel="alternate" hreflang="{other}" href="http://localhost/{other}/measures/3-2">'
+            in page
+        )
         assert f'href="/{other}/measures/3-2" hreflang="{other}" lang="{other}"' in page
     assert 'hreflang="x-default"' in page
 
 
 def test_picker_names_each_language_in_itself(client):
     page = client.get("/en/").get_data(as_text=True)
-    for name in ("日本語", "やさしい にほんご", "Tiếng Việt", "Português (Brasil)", "Español", "简体中文", "Tagalog", "नेपाली"):
+    for name in (
+        "日本語",
+        "やさしい にほんご",
+        "Tiếng Việt",
+        "Português (Brasil)",
+        "Español",
+        "简体中文",
+        "Tagalog",
+        "नेपाली",
+    ):
         assert name in page
 
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("ja", "日本時間"), ("en", "Japan Time"), ("vi", "Giờ Nhật Bản"), ("pt-BR", "Horário do Japão"), ("ne", "जापान समय")],
+    [
+        ("ja", "日本時間"),
+        ("en", "Japan Time"),
+        ("vi", "Giờ Nhật Bản"),
+        ("pt-BR", "Horário do Japão"),
+        ("ne", "जापान समय"),
+    ],
 )
 def test_deadline_is_in_japan_time_named_in_reader_language(client, open_measure, tag, expected):
     page = client.get(f"/{tag}/measures/1-1").get_data(as_text=True)
@@ -249,7 +289,11 @@ def test_numbers_follow_the_locale(client, open_measure):
 
 
 def test_comment_keeps_its_language_attribute(app, client, submit, open_measure):
-    page = submit(open_measure, body="Thành phố nên cung cấp thông tin bằng tiếng Việt cho cư dân.", language="vi").get_data(as_text=True)
+    page = submit(
+        open_measure,
+        body="Thành phố nên cung cấp thông tin bằng tiếng Việt cho cư dân.",
+        language="vi",
+    ).get_data(as_text=True)
     assert 'lang="vi" dir="auto">Thành phố nên' in page
 
 

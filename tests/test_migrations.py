@@ -28,8 +28,12 @@ def test_fresh_database_upgrades_from_empty(tmp_path):
     from portal import create_app
 
     app = create_app(
-        {"TESTING": True, "PORTAL_ENV": "testing", "SECRET_KEY": "x",
-         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+        {
+            "TESTING": True,
+            "PORTAL_ENV": "testing",
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        }
     )
     with app.app_context():
         upgrade()

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import set_period
+
 from portal.models import Measure, PeriodState
 
 DAY = timedelta(days=1)

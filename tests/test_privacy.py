@@ -1,8 +1,8 @@
 """Contact details stay on the staff side."""
 
 import sqlalchemy as sa
-
 from conftest import csrf_token_from
+
 from portal.extensions import db
 from portal.models import Comment, ContactDetails
 
@@ -18,7 +18,9 @@ def test_contact_details_are_stored_apart_from_the_comment(app, submit, open_mea
     submit(open_measure, **CONTACT)
     with app.app_context():
         contact = db.session.scalars(sa.select(ContactDetails)).one()
-        assert (contact.name, contact.address, contact.email, contact.phone) == tuple(CONTACT.values())
+        assert (contact.name, contact.address, contact.email, contact.phone) == tuple(
+            CONTACT.values()
+        )
         comment = db.session.scalars(sa.select(Comment)).one()
         assert contact.comment_id == comment.id
         assert not any(value in (comment.body or "") for value in CONTACT.values())
@@ -38,7 +40,11 @@ def test_contact_details_never_appear_on_public_pages(app, client, submit, open_
     lookup_form = client.get("/ja/receipts").get_data(as_text=True)
     status_page = client.post(
         "/ja/receipts",
-        data={"receipt_number": "PC-" + number, "access_key": key, "csrf_token": csrf_token_from(lookup_form)},
+        data={
+            "receipt_number": "PC-" + number,
+            "access_key": key,
+            "csrf_token": csrf_token_from(lookup_form),
+        },
     ).get_data(as_text=True)
     assert "行政運営の効率化に賛成します" in status_page
     pages = [receipt_page, status_page] + [

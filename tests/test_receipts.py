@@ -3,8 +3,8 @@
 import re
 
 import sqlalchemy as sa
-
 from conftest import csrf_token_from
+
 from portal.extensions import db
 from portal.models import Comment
 
@@ -72,7 +72,9 @@ def test_lookup_needs_both_fields(client):
 
 def test_lookup_without_csrf_token_is_refused_kindly(client):
     client.get("/en/receipts")
-    response = client.post("/en/receipts", data={"receipt_number": "PC-2026-000001", "access_key": "x"})
+    response = client.post(
+        "/en/receipts", data={"receipt_number": "PC-2026-000001", "access_key": "x"}
+    )
     assert response.status_code == 400
     assert "Please submit again" in response.get_data(as_text=True)
 
@@ -116,7 +118,8 @@ def test_resident_withdraws_comment_under_review(app, client, submit, open_measu
     assert "Withdrawn by you." in page
     with app.app_context():
         comment = db.session.scalars(sa.select(Comment)).one()
-        assert comment.status == "withdrawn" and comment.withdrawn_at is not None
+        assert comment.status == "withdrawn"
+        assert comment.withdrawn_at is not None
 
 
 def test_withdraw_with_wrong_key_changes_nothing(app, client, submit, open_measure):
@@ -141,7 +144,11 @@ def test_decided_comment_cannot_be_withdrawn(app, client, submit, open_measure):
     _set_comment(app, status="published")
     response = client.post(
         "/en/receipts/withdraw",
-        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(status_page)},
+        data={
+            "receipt_number": number,
+            "access_key": key,
+            "csrf_token": csrf_token_from(status_page),
+        },
     )
     assert response.status_code == 409
     assert "This comment can no longer be withdrawn." in response.get_data(as_text=True)

@@ -12,7 +12,8 @@ def test_outline_has_five_areas_and_32_measures():
     areas = load_outline()
     assert [len(area.measures) for area in areas] == [9, 9, 5, 3, 6]
     codes = [measure.code for area in areas for measure in area.measures]
-    assert codes[0] == "1-(1)" and codes[-1] == "5-(6)"
+    assert codes[0] == "1-(1)"
+    assert codes[-1] == "5-(6)"
     assert areas[0].measures[0].title == "行政運営の効率化の推進"
     assert areas[4].measures[-1].title == "安心安全社会の実現"
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
 from portal.models.measures import Measure
 
 # No 0/O, 1/I/L: a resident copies the key from a screen or a sheet of paper.

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.database import UTCDateTime
+from portal.extensions import db
 
 SOURCE_LOCALE = "ja"
 

@@ -136,13 +136,17 @@ class CommentForm(FlaskForm):
         """Optional, but it must look like an address when given."""
         value = clean_line(field.data)
         if value and (len(value) > 254 or not _EMAIL.match(value)):
-            raise ValidationError(_("Please check the email address (for example: name@example.jp)."))
+            raise ValidationError(
+                _("Please check the email address (for example: name@example.jp).")
+            )
 
     def validate_phone(self, field) -> None:
         """Optional, digits and the usual separators only."""
         value = clean_line(field.data)
         if value and not _PHONE.match(value):
-            raise ValidationError(_("Please check the phone number (digits, spaces, + and - only)."))
+            raise ValidationError(
+                _("Please check the phone number (digits, spaces, + and - only).")
+            )
 
     def validate_consent(self, field) -> None:
         """Nothing is stored without the resident's agreement to the privacy notice."""

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.i18n import BY_TAG, preferred_locale
 from portal.models import GlossaryTerm, Measure, PriorityArea
-from portal.database import utcnow
 from portal.public import bp, root_bp
 from portal.public.forms import CommentForm, ReceiptLookupForm, WithdrawForm
 from portal.services.submission import (
@@ -76,7 +76,9 @@ def _glossary() -> dict:
     return {term.key: term.text(locale) for term in db.session.scalars(select(GlossaryTerm))}
 
 
-def render_measure(measure: Measure, form: CommentForm, status: int = 200, notice: str | None = None):
+def render_measure(
+    measure: Measure, form: CommentForm, status: int = 200, notice: str | None = None
+):
     """The measure page with its comment form (also used to show the form again after an error)."""
     return (
         render_template(
@@ -108,7 +110,10 @@ def measure(slug: str):
     now = utcnow()
     if not measure.accepts_comments(now):
         return render_measure(
-            measure, form, 409, _("This measure is not open for comments, so your comment was not sent.")
+            measure,
+            form,
+            409,
+            _("This measure is not open for comments, so your comment was not sent."),
         )
     if not form.validate():
         return render_measure(measure, form, 422)
@@ -187,7 +192,9 @@ def lookup_receipt():
         if comment is not None:
             return _render_status(comment)
         form.access_key.errors.append(
-            _("We could not find a comment with this receipt number and access key. Please check both.")
+            _(
+                "We could not find a comment with this receipt number and access key. Please check both."
+            )
         )
         return render_template("public/receipt_lookup.html", form=form), 404
     status = 422 if form.errors else 200
@@ -202,7 +209,9 @@ def withdraw_comment():
     if comment is None:
         lookup = ReceiptLookupForm(formdata=None)
         lookup.access_key.errors = [
-            _("We could not find a comment with this receipt number and access key. Please check both.")
+            _(
+                "We could not find a comment with this receipt number and access key. Please check both."
+            )
         ]
         return render_template("public/receipt_lookup.html", form=lookup), 404
     if not comment.can_be_withdrawn:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -36,7 +36,9 @@ def extract_template() -> Catalog:
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
     ):
-        template.add(message, None, [(f"portal/{filename}", lineno)], auto_comments=comments, context=context)
+        template.add(
+            message, None, [(f"portal/{filename}", lineno)], auto_comments=comments, context=context
+        )
     return template
 
 

@@ -81,10 +81,11 @@ def load_content_files(source: dict, content_dir: Path = CONTENT_DIR) -> dict[st
     return documents
 
 
-def _upsert_text(report: SeedReport, existing: dict, make, locale: str, values: dict) -> None:
-    row = existing.get(locale)
+def _upsert_text(report: SeedReport, texts: list, model: type, locale: str, values: dict) -> None:
+    """Add the text in `locale` to `texts`, or update it when it differs."""
+    row = next((text for text in texts if text.locale == locale), None)
     if row is None:
-        make(locale=locale, **values)
+        texts.append(model(locale=locale, **values))
         report.created += 1
         return
     if any(getattr(row, name) != value for name, value in values.items()):
@@ -108,13 +109,12 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
             area_row = PriorityArea(number=area.number)
             db.session.add(area_row)
             report.created += 1
-        texts = {text.locale: text for text in area_row.texts}
         for locale, doc in documents.items():
             entry = doc["areas"][str(area.number)]
             _upsert_text(
                 report,
-                texts,
-                lambda **kw: area_row.texts.append(AreaText(**kw)),
+                area_row.texts,
+                AreaText,
                 locale,
                 {"title": entry["title"], "intro": "\n\n".join(entry["intro"])},
             )
@@ -124,13 +124,12 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
                 measure_row = Measure(code=measure.code, area=area_row, number=measure.number)
                 db.session.add(measure_row)
                 report.created += 1
-            texts = {text.locale: text for text in measure_row.texts}
             for locale, doc in documents.items():
                 entry = doc["measures"][measure.code]
                 _upsert_text(
                     report,
-                    texts,
-                    lambda row=measure_row, **kw: row.texts.append(MeasureText(**kw)),
+                    measure_row.texts,
+                    MeasureText,
                     locale,
                     {
                         "title": entry["title"],
@@ -145,13 +144,12 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
             term_row = GlossaryTerm(key=key)
             db.session.add(term_row)
             report.created += 1
-        texts = {text.locale: text for text in term_row.texts}
         for locale, doc in documents.items():
             entry = doc["glossary"][key]
             _upsert_text(
                 report,
-                texts,
-                lambda row=term_row, **kw: row.texts.append(GlossaryText(**kw)),
+                term_row.texts,
+                GlossaryText,
                 locale,
                 {"term": entry["term"], "definition": entry["definition"]},
             )
