@@ -81,7 +81,15 @@ def _lingua_detector():
         Language.GERMAN,
         Language.RUSSIAN,
     ]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    return (
+        LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    )
+
+
+def warm_up() -> None:
+    """Load the language models now (e.g. in gunicorn's master with --preload, shared by workers)."""
+    _lingua_detector()
+    _detect_devanagari("नगरपालिकाको सेवा सुधार गर्नुहोस्।")
 
 
 def _detect_devanagari(text: str) -> Detection:
