@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services import catalogs
+from portal.services import catalogs, figures
 from portal.services.content import seed_outline
 
 
@@ -61,6 +61,38 @@ def demo_command(port: int, host: str) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
+@click.group("comments")
+def comments_group() -> None:
+    """Staff reports on comments (no contact details are ever printed)."""
+
+
+@comments_group.command("languages")
+@click.option("--measure", "measure_code", help="Only this measure, e.g. 1-(1).")
+@click.option("--differing", is_flag=True, help="Only comments whose text is in another language.")
+@with_appcontext
+def comments_languages(measure_code: str | None, differing: bool) -> None:
+    """Declared and detected language of each comment; ⚠ marks a confident mismatch."""
+    reviews = figures.language_reviews(measure_code, only_differing=differing)
+    for review in reviews:
+        detected = f"{review.detected} ({review.confidence:.2f})" if review.detected else "?"
+        flag = "⚠" if review.differs else " "
+        click.echo(
+            f"{flag} {review.receipt_number}  {review.measure_code:6} {review.status:13}"
+            f" declared {review.declared:9} detected {detected:11} {review.excerpt}"
+        )
+    click.echo(f"{len(reviews)} comments")
+
+
+@comments_group.command("figures")
+@click.option("--measure", "measure_code", help="Only this measure, e.g. 1-(1).")
+@with_appcontext
+def comments_figures(measure_code: str | None) -> None:
+    """Number of comments per measure and language (withdrawn comments not counted)."""
+    for code, counts in sorted(figures.comments_by_language(measure_code).items()):
+        languages = ", ".join(f"{language} {count}" for language, count in counts.most_common())
+        click.echo(f"{code:6} {sum(counts.values()):5} comments: {languages}")
+
+
 @click.group("translate")
 def translate() -> None:
     """Translation workflow: extract messages and update every catalog."""
@@ -89,7 +121,7 @@ def translate_check() -> None:
 
 def init_app(app) -> None:
     """Add the portal's commands to `flask`/`portal`."""
-    for command in (seed_command, demo_command, translate):
+    for command in (seed_command, demo_command, comments_group, translate):
         app.cli.add_command(command)
 
 

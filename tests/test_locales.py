@@ -309,3 +309,31 @@ def test_measure_titles_are_in_reader_language(app, client):
         nepali_title = measure.text("ne").title
     assert nepali_title in client.get("/ne/measures/5-5").get_data(as_text=True)
     assert re.search(r"[\u0900-\u097f]", nepali_title)
+
+
+def test_every_message_in_the_code_is_in_every_catalog():
+    from portal.services.catalogs import extract_template
+
+    in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in extract_template() if m.id}
+    assert len(in_code) > 100
+    for locale in LOCALES:
+        in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(locale) if m.id}
+        missing = in_code - in_catalog
+        assert not missing, f"{locale.catalog} lacks {sorted(missing)[:3]}: run `portal translate update`"
+
+
+@pytest.mark.parametrize("tag", ["vi", "ne", "ja"])
+def test_server_error_page_is_translated(app, client, tag, monkeypatch):
+    import portal.public.routes as routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(routes, "render_template", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get(f"/{tag}/privacy")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert f'<html lang="{tag}">' in page
+    assert "Something went wrong" not in page
+    assert "boom" not in page

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from portal.i18n import LOCALES, TRANSLATIONS_DIR
@@ -17,8 +18,7 @@ from portal.i18n import LOCALES, TRANSLATIONS_DIR
 PROJECT_DIR = TRANSLATIONS_DIR.parent
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHOD_MAP = [("portal/**.py", "python"), ("portal/**.html", "jinja2")]
-OPTIONS_MAP = {"portal/**.html": {"trimmed": "true"}}
+BABEL_CFG = PROJECT_DIR / "babel.cfg"
 
 
 def po_path(catalog: str) -> Path:
@@ -27,18 +27,18 @@ def po_path(catalog: str) -> Path:
 
 
 def extract_template() -> Catalog:
-    """Every translatable message of the portal, as a catalog template."""
+    """Every translatable message of the portal (as babel.cfg maps it), as a catalog template."""
+    with BABEL_CFG.open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
     template = Catalog(project="isesaki-public-comment", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(PROJECT_DIR / "portal"),
-        method_map=[(pattern.removeprefix("portal/"), method) for pattern, method in METHOD_MAP],
-        options_map={k.removeprefix("portal/"): v for k, v in OPTIONS_MAP.items()},
+        str(PROJECT_DIR),
+        method_map=method_map,
+        options_map=options_map,
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
     ):
-        template.add(
-            message, None, [(f"portal/{filename}", lineno)], auto_comments=comments, context=context
-        )
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
