@@ -130,25 +130,25 @@ def test_bad_email_and_phone_are_explained(app, submit, open_measure):
     assert _comments(app) == []
 
 
-def test_closed_measure_refuses_comment_and_keeps_text(app, client, open_measure):
+@pytest.mark.parametrize(
+    ("opens_in", "closes_in"),
+    [
+        (-timedelta(days=40), -timedelta(seconds=1)),  # closed while the resident was typing
+        (timedelta(days=2), timedelta(days=32)),  # not open yet
+    ],
+    ids=["closed", "upcoming"],
+)
+def test_measure_not_open_refuses_comment_and_keeps_text(
+    app, client, open_measure, opens_in, closes_in
+):
     page = client.get("/en/measures/1-1").get_data(as_text=True)
-    set_period(app, "1-(1)", -timedelta(days=40), -timedelta(seconds=1))
-    data = valid_comment(body="Written while it was open")
-    data["csrf_token"] = csrf_token_from(page)
+    set_period(app, "1-(1)", opens_in, closes_in)
+    data = valid_comment(body="Written while it was open", csrf_token=csrf_token_from(page))
     response = client.post("/en/measures/1-1", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "This measure is not open for comments, so your comment was not sent." in html
     assert "Written while it was open" in html
-    assert _comments(app) == []
-
-
-def test_upcoming_measure_refuses_comment(app, client, open_measure):
-    page = client.get("/en/measures/1-1").get_data(as_text=True)
-    set_period(app, "1-(1)", timedelta(days=2), timedelta(days=32))
-    data = valid_comment()
-    data["csrf_token"] = csrf_token_from(page)
-    assert client.post("/en/measures/1-1", data=data).status_code == 409
     assert _comments(app) == []
 
 

@@ -319,7 +319,9 @@ def test_every_message_in_the_code_is_in_every_catalog():
     for locale in LOCALES:
         in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(locale) if m.id}
         missing = in_code - in_catalog
-        assert not missing, f"{locale.catalog} lacks {sorted(missing)[:3]}: run `portal translate update`"
+        assert not missing, (
+            f"{locale.catalog} lacks {sorted(missing)[:3]}: run `portal translate update`"
+        )
 
 
 @pytest.mark.parametrize("tag", ["vi", "ne", "ja"])

@@ -25,6 +25,17 @@ def _lookup(client, number, key, lang="en"):
     )
 
 
+def _withdraw(client, status_page, number, key):
+    return client.post(
+        "/en/receipts/withdraw",
+        data={
+            "receipt_number": number,
+            "access_key": key,
+            "csrf_token": csrf_token_from(status_page),
+        },
+    )
+
+
 def _set_comment(app, **values):
     with app.app_context():
         comment = db.session.scalars(sa.select(Comment)).one()
@@ -104,14 +115,7 @@ def test_resident_withdraws_comment_under_review(app, client, submit, open_measu
     number, key = _receipt(submit, open_measure)
     status_page = _lookup(client, number, key).get_data(as_text=True)
     assert "Withdraw my comment" in status_page
-    response = client.post(
-        "/en/receipts/withdraw",
-        data={
-            "receipt_number": number,
-            "access_key": key,
-            "csrf_token": csrf_token_from(status_page),
-        },
-    )
+    response = _withdraw(client, status_page, number, key)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your comment has been withdrawn." in page
@@ -125,14 +129,7 @@ def test_resident_withdraws_comment_under_review(app, client, submit, open_measu
 def test_withdraw_with_wrong_key_changes_nothing(app, client, submit, open_measure):
     number, key = _receipt(submit, open_measure)
     status_page = _lookup(client, number, key).get_data(as_text=True)
-    response = client.post(
-        "/en/receipts/withdraw",
-        data={
-            "receipt_number": number,
-            "access_key": "ZZZZ-ZZZZ-ZZZZ",
-            "csrf_token": csrf_token_from(status_page),
-        },
-    )
+    response = _withdraw(client, status_page, number, "ZZZZ-ZZZZ-ZZZZ")
     assert response.status_code == 404
     with app.app_context():
         assert db.session.scalars(sa.select(Comment)).one().status == "received"
@@ -142,14 +139,7 @@ def test_decided_comment_cannot_be_withdrawn(app, client, submit, open_measure):
     number, key = _receipt(submit, open_measure)
     status_page = _lookup(client, number, key).get_data(as_text=True)
     _set_comment(app, status="published")
-    response = client.post(
-        "/en/receipts/withdraw",
-        data={
-            "receipt_number": number,
-            "access_key": key,
-            "csrf_token": csrf_token_from(status_page),
-        },
-    )
+    response = _withdraw(client, status_page, number, key)
     assert response.status_code == 409
     assert "This comment can no longer be withdrawn." in response.get_data(as_text=True)
     with app.app_context():
