@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from portal.config import load_config
-from portal.extensions import babel, csrf, db, migrate
+from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LOCALES, select_babel_locale
 
 MIGRATIONS_DIR = os.path.join(
@@ -32,6 +33,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PORTAL_PROXY_COUNT"]:
+        proxies = app.config["PORTAL_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     babel.init_app(app, locale_selector=select_babel_locale)
 
     from portal import cli, errors, security, templating

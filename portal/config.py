@@ -55,6 +55,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        # Per visitor address. A shared address (an office, a community centre) sends many
+        # legitimate comments, so the limit is generous; it stops scripts, not neighbours.
+        "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "30 per 10 minutes"),
+        "PORTAL_LOOKUP_LIMIT": os.environ.get("PORTAL_LOOKUP_LIMIT", "30 per 10 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis is down, count in memory instead of refusing residents.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+        "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

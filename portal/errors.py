@@ -30,6 +30,14 @@ def _error_page(status: int, title: str, message: str):
 def handle_http_error(error: HTTPException):
     """Known HTTP errors with a translated title and advice."""
     _ensure_locale()
+    if error.code == 429 and request.endpoint == "public.measure" and request.method == "POST":
+        return _comment_form_again(
+            429,
+            _(
+                "Many comments have been sent from your connection in a short time, so this one "
+                "was not sent yet. Your text is kept below: please wait a few minutes and send it again."
+            ),
+        )
     pages = {
         400: (_("Something was wrong with the request"), _("Please go back and try again.")),
         404: (
@@ -63,11 +71,16 @@ def handle_csrf_error(error: CSRFError):
         "Your text is kept below: please check it and submit again."
     )
     if request.endpoint == "public.measure":
-        from portal.public.routes import _comment_form, _measure_or_404, render_measure
-
-        measure = _measure_or_404(request.view_args["slug"])
-        return render_measure(measure, _comment_form(), 400, notice)
+        return _comment_form_again(400, notice)
     return _error_page(400, _("Please submit again"), notice)
+
+
+def _comment_form_again(status: int, notice: str):
+    """The measure page with the comment form refilled from the refused request."""
+    from portal.public.routes import _comment_form, _measure_or_404, render_measure
+
+    measure = _measure_or_404(request.view_args["slug"])
+    return render_measure(measure, _comment_form(), status, notice)
 
 
 def handle_server_error(error: Exception):

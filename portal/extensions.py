@@ -3,6 +3,8 @@
 from functools import cached_property
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,3 +26,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = PortalBabel()
+# Storage comes from RATELIMIT_STORAGE_URI: Redis in production, so all workers share counts.
+limiter = Limiter(key_func=get_remote_address)

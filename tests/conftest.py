@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -27,12 +28,16 @@ POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 if POSTGRES_URL.startswith(("postgresql://", "postgres://")):
     POSTGRES_URL = "postgresql+psycopg://" + POSTGRES_URL.split("://", 1)[1]
 USE_POSTGRES = POSTGRES_URL.startswith("postgresql+psycopg://")
+# With REDIS_URL set (as in CI), rate limits are counted in Redis, as with several workers.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def _test_config(database_uri: str, **extra) -> dict:
     return {
+        "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "TESTING": True,
         "PORTAL_ENV": "testing",
         "SECRET_KEY": "test-secret-key",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import utcnow
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
 from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
@@ -100,7 +100,16 @@ def index():
     return render_template("public/index.html", areas=areas, now=utcnow(), glossary=_glossary())
 
 
+def _submit_limit() -> str:
+    return current_app.config["PORTAL_SUBMIT_LIMIT"]
+
+
+def _lookup_limit() -> str:
+    return current_app.config["PORTAL_LOOKUP_LIMIT"]
+
+
 @bp.route("/measures/<slug>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
 def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
     measure = _measure_or_404(slug)
@@ -184,6 +193,7 @@ def _render_status(comment, notice: str | None = None, status: int = 200):
 
 
 @bp.route("/receipts", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"], scope="receipts")
 def lookup_receipt():
     """Receipt number + access key show the comment as submitted and what became of it."""
     form = ReceiptLookupForm()
@@ -202,6 +212,7 @@ def lookup_receipt():
 
 
 @bp.route("/receipts/withdraw", methods=["POST"])
+@limiter.limit(_lookup_limit, scope="receipts")
 def withdraw_comment():
     """The author withdraws a comment that is still under review."""
     form = WithdrawForm()
