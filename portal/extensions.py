@@ -26,5 +26,19 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = PortalBabel()
+class PortalLimiter(Limiter):
+    """Flask-Limiter, starting afresh for each app a process builds (tests, CLI).
+
+    Flask-Limiter keeps the first app's key prefix and a "storage is down" flag on the
+    extension object; a second app would otherwise inherit both.
+    """
+
+    def init_app(self, app) -> None:
+        """Bind to `app` with that app's key prefix and a healthy storage."""
+        self._key_prefix = ""
+        self._storage_dead = False
+        super().init_app(app)
+
+
 # Storage comes from RATELIMIT_STORAGE_URI: Redis in production, so all workers share counts.
-limiter = Limiter(key_func=get_remote_address)
+limiter = PortalLimiter(key_func=get_remote_address)
