@@ -26,6 +26,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = PortalBabel()
+
+
 class PortalLimiter(Limiter):
     """Flask-Limiter, starting afresh for each app a process builds (tests, CLI).
 
