@@ -89,7 +89,8 @@ def comments_languages(measure_code: str | None, differing: bool) -> None:
 def comments_figures(measure_code: str | None) -> None:
     """Number of comments per measure and language (withdrawn comments not counted)."""
     for code, counts in sorted(figures.comments_by_language(measure_code).items()):
-        languages = ", ".join(f"{language} {count}" for language, count in counts.most_common())
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        languages = ", ".join(f"{language} {count}" for language, count in ranked)
         click.echo(f"{code:6} {sum(counts.values()):5} comments: {languages}")
 
 
