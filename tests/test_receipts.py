@@ -25,15 +25,11 @@ def _lookup(client, number, key, lang="en"):
     )
 
 
-def _withdraw(client, status_page, number, key):
-    return client.post(
-        "/en/receipts/withdraw",
-        data={
-            "receipt_number": number,
-            "access_key": key,
-            "csrf_token": csrf_token_from(status_page),
-        },
-    )
+def _withdraw(client, status_page, number, key, confirm="y"):
+    data = {"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(status_page)}
+    if confirm:
+        data["confirm"] = confirm
+    return client.post("/en/receipts/withdraw", data=data)
 
 
 def _set_comment(app, **values):
@@ -151,3 +147,16 @@ def test_hostile_receipt_input_is_harmless(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "<script>alert(1)</script>" not in page
+
+
+def test_withdrawing_needs_a_confirmation(app, client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    status_page = _lookup(client, number, key).get_data(as_text=True)
+    response = _withdraw(client, status_page, number, key, confirm=None)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please tick the box to confirm that you want to withdraw." in page
+    assert "Withdraw my comment" in page
+    with app.app_context():
+        assert db.session.scalars(sa.select(Comment)).one().status == "received"
+    assert _withdraw(client, page, number, key).status_code == 200

@@ -176,3 +176,9 @@ class WithdrawForm(FlaskForm):
 
     receipt_number = HiddenField()
     access_key = HiddenField()
+    confirm = BooleanField(_l("Yes, withdraw my comment. I understand this cannot be undone."))
+
+    def validate_confirm(self, field) -> None:
+        """A tap on the button alone is not enough: withdrawing cannot be undone."""
+        if not field.data:
+            raise ValidationError(_("Please tick the box to confirm that you want to withdraw."))

@@ -31,7 +31,9 @@ FRESH_RECEIPT = "fresh_receipt"
 @root_bp.route("/")
 def root():
     """Send a first-time visitor to the portal in the language their browser prefers."""
-    return redirect(url_for("public.index", lang_code=preferred_locale().tag))
+    response = redirect(url_for("public.index", lang_code=preferred_locale().tag))
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
 
 
 @bp.url_value_preprocessor
@@ -176,8 +178,8 @@ def new_receipt():
     return response, 200, {"Cache-Control": "no-store"}
 
 
-def _render_status(comment, notice: str | None = None, status: int = 200):
-    withdraw_form = WithdrawForm()
+def _render_status(comment, notice: str | None = None, status: int = 200, withdraw_form=None):
+    withdraw_form = withdraw_form or WithdrawForm(formdata=None)
     return (
         render_template(
             "public/receipt_status.html",
@@ -227,6 +229,8 @@ def withdraw_comment():
         return render_template("public/receipt_lookup.html", form=lookup), 404
     if not comment.can_be_withdrawn:
         return _render_status(comment, _("This comment can no longer be withdrawn."), 409)
+    if not form.validate():
+        return _render_status(comment, status=422, withdraw_form=form)
     comment.withdraw(utcnow())
     db.session.commit()
     log.info("comment %s withdrawn by its author", comment.receipt_number)

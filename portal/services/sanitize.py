@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import bleach
 from markupsafe import Markup, escape
@@ -59,8 +60,13 @@ def _ruby_html(escaped: str) -> str:
     return _RUBY_MARK.sub(r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", escaped)
 
 
+@lru_cache(maxsize=4096)
 def render_content(markup: str) -> Markup:
-    """HTML for one paragraph of measure content: escaped text, furigana and glossary links."""
+    """HTML for one paragraph of measure content: escaped text, furigana and glossary links.
+
+    Content changes only when the outline is re-seeded, and the same paragraphs are shown on
+    every page view, so results are cached by their source text.
+    """
     escaped = str(escape(markup))
 
     def link(match: re.Match) -> str:
