@@ -59,6 +59,19 @@ def test_receipt_numbers_are_unique_and_sequential(app, submit, open_measure):
     assert all(RECEIPT.fullmatch(number) for number in numbers)
 
 
+def test_easy_japanese_page_preselects_japanese(app, client, open_measure):
+    page = client.get("/ja-x-easy/measures/1-1").get_data(as_text=True)
+    assert '<option selected value="ja">' in page
+    assert 'value="ja-x-easy"' not in page
+
+
+def test_odd_accept_language_headers_do_not_break_anything(client):
+    for header in ("*", ";;;q=abc", "x" * 5000, "ja;q=2, en;q=-1", "\u202e"):
+        response = client.get("/", headers={"Accept-Language": header})
+        assert response.status_code == 302
+    assert client.get("/ja-x-easy-evil/").status_code == 404
+
+
 def test_form_starts_in_the_page_language(app, client):
     set_period(app, "1-(1)", -timedelta(days=1), timedelta(days=5))
     page = client.get("/vi/measures/1-1").get_data(as_text=True)

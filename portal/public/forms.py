@@ -15,6 +15,7 @@ from portal.models.comments import AgeBand, District, Position, RespondentType
 from portal.services.sanitize import clean_line, clean_text
 
 OTHER_LANGUAGE = "other"
+EASY_JAPANESE = "ja-x-easy"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9０-９+()（）\-‐－ー \u3000]{6,30}$")
 
@@ -39,9 +40,15 @@ class RadioChoiceField(_ChoiceMixin, RadioField):
 
 def language_choices() -> list[tuple[str, str]]:
     """The languages a comment can be declared in, each named in itself."""
-    return [(locale.tag, locale.native_name) for locale in LOCALES] + [
-        (OTHER_LANGUAGE, _("Another language"))
-    ]
+    # Easy Japanese is a way of writing for readers, not a language of its own: comments are "ja".
+    return [
+        (locale.tag, locale.native_name) for locale in LOCALES if locale.tag != EASY_JAPANESE
+    ] + [(OTHER_LANGUAGE, _("Another language"))]
+
+
+def default_comment_language(page_tag: str) -> str:
+    """The comment language pre-selected on a page in `page_tag`."""
+    return "ja" if page_tag == EASY_JAPANESE else page_tag
 
 
 def _limit(field, maximum: int) -> None:

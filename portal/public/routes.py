@@ -14,7 +14,12 @@ from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
 from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
-from portal.public.forms import CommentForm, ReceiptLookupForm, WithdrawForm
+from portal.public.forms import (
+    CommentForm,
+    ReceiptLookupForm,
+    WithdrawForm,
+    default_comment_language,
+)
 from portal.services.submission import (
     CommentInput,
     ContactInput,
@@ -68,7 +73,7 @@ def _comment_form(**kwargs) -> CommentForm:
         **kwargs,
     )
     if request.method == "GET":
-        form.language.data = g.portal_locale.tag
+        form.language.data = default_comment_language(g.portal_locale.tag)
     return form
 
 
