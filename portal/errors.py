@@ -77,10 +77,10 @@ def handle_csrf_error(error: CSRFError):
 
 def _comment_form_again(status: int, notice: str):
     """The measure page with the comment form refilled from the refused request."""
-    from portal.public.routes import _comment_form, _measure_or_404, render_measure
+    from portal.public.routes import comment_form, measure_or_404, render_measure
 
-    measure = _measure_or_404(request.view_args["slug"])
-    return render_measure(measure, _comment_form(), status, notice)
+    measure = measure_or_404(request.view_args["slug"])
+    return render_measure(measure, comment_form(), status, notice)
 
 
 def handle_server_error(error: Exception):

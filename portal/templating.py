@@ -37,12 +37,13 @@ def japan_date(value: datetime | None) -> str:
 
 def same_page_in(tag: str, external: bool = False) -> str:
     """The URL of the page being shown, in another locale (the locale's home page for errors)."""
+    # Only the path's own arguments are carried over: the query string is the visitor's to
+    # write, and url_for treats keys like _scheme and _external as instructions.
     endpoint = request.endpoint
-    if endpoint and endpoint.startswith("public.") and request.method == "GET":
-        args = dict(request.view_args or {}, lang_code=tag, **request.args)
-        return url_for(endpoint, _external=external, **args)
     if endpoint == "public.measure":
         return url_for(endpoint, slug=request.view_args["slug"], lang_code=tag, _external=external)
+    if endpoint and endpoint.startswith("public.") and request.method == "GET":
+        return url_for(endpoint, lang_code=tag, _external=external)
     return url_for("public.index", lang_code=tag, _external=external)
 
 

@@ -72,6 +72,19 @@ def test_odd_accept_language_headers_do_not_break_anything(client):
     assert client.get("/ja-x-easy-evil/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["lang_code=x", "slug=9-9", "_external=1&_scheme=javascript", "_anchor=x", "_method=POST"],
+)
+def test_hostile_query_strings_change_nothing(client, query):
+    for path in ("/en/", "/en/measures/1-1", "/en/receipts", "/en/privacy"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "javascript:" not in page
+        assert 'href="/vi' + path[3:] + '"' in page
+
+
 def test_form_starts_in_the_page_language(app, client):
     set_period(app, "1-(1)", -timedelta(days=1), timedelta(days=5))
     page = client.get("/vi/measures/1-1").get_data(as_text=True)

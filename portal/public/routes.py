@@ -55,7 +55,8 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
-def _measure_or_404(slug: str) -> Measure:
+def measure_or_404(slug: str) -> Measure:
+    """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
     area_number, _sep, number = slug.partition("-")
     if not (area_number.isdigit() and number.isdigit()):
         abort(404)
@@ -66,7 +67,8 @@ def _measure_or_404(slug: str) -> Measure:
     )
 
 
-def _comment_form(**kwargs) -> CommentForm:
+def comment_form(**kwargs) -> CommentForm:
+    """The comment form with this city's length limit and contact rules, bound to the request."""
     form = CommentForm(
         max_length=current_app.config["PORTAL_COMMENT_MAX_LENGTH"],
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
@@ -119,8 +121,8 @@ def _lookup_limit() -> str:
 @limiter.limit(_submit_limit, methods=["POST"])
 def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
-    measure = _measure_or_404(slug)
-    form = _comment_form()
+    measure = measure_or_404(slug)
+    form = comment_form()
     if request.method == "GET":
         return render_measure(measure, form)
     now = utcnow()
