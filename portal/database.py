@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -32,6 +33,10 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+# Periods, deadlines and receipt years are the city's: Japan time, named as such on every page.
+JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def utcnow() -> datetime:

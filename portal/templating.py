@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time, get_timezone_name
 from flask import Flask, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal.database import JAPAN
 from portal.i18n import LOCALES, current_locale
 from portal.models.measures import SOURCE_LOCALE, PeriodState
 from portal.services.sanitize import glossary_keys, render_content, strip_marks
-
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def japan_time(value: datetime | None) -> str:

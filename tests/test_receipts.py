@@ -160,3 +160,11 @@ def test_withdrawing_needs_a_confirmation(app, client, submit, open_measure):
     with app.app_context():
         assert db.session.scalars(sa.select(Comment)).one().status == "received"
     assert _withdraw(client, page, number, key).status_code == 200
+
+
+def test_receipt_year_is_the_year_in_japan():
+    from datetime import UTC, datetime
+
+    comment = Comment(id=42, created_at=datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 00:30 JST
+    comment.assign_receipt_number()
+    assert comment.receipt_number == "PC-2027-000042"

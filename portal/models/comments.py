@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime, utcnow
+from portal.database import JAPAN, UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models.measures import Measure
 
@@ -124,7 +124,8 @@ class Comment(db.Model):
 
     def assign_receipt_number(self) -> None:
         """Number the comment from its primary key, so two submissions can never share one."""
-        self.receipt_number = f"PC-{self.created_at.year}-{self.id:06d}"
+        year = self.created_at.astimezone(JAPAN).year  # the city's year, not UTC's
+        self.receipt_number = f"PC-{year}-{self.id:06d}"
 
     def key_matches(self, key: str) -> bool:
         """True when `key` is this comment's access key."""
