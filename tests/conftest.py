@@ -158,7 +158,8 @@ def submit(client):
 
     def _submit(path: str, follow_redirects: bool = True, **fields):
         page = client.get(path)
-        data = valid_comment(**fields)
+        # a field given as None is left out of the request, as an unticked checkbox is
+        data = {k: v for k, v in valid_comment(**fields).items() if v is not None}
         data["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
         return client.post(path, data=data, follow_redirects=follow_redirects)
 

@@ -117,12 +117,8 @@ def test_comment_at_the_limit_is_accepted(app, submit, open_measure):
     assert len(_comments(app)[0].body) == 10_000
 
 
-def test_missing_consent_is_refused_with_text_kept(app, client, open_measure):
-    page = client.get("/en/measures/1-1").get_data(as_text=True)
-    data = valid_comment(body="Keep this text please")
-    del data["consent"]
-    data["csrf_token"] = csrf_token_from(page)
-    response = client.post("/en/measures/1-1", data=data)
+def test_missing_consent_is_refused_with_text_kept(app, submit, open_measure):
+    response = submit("/en/measures/1-1", body="Keep this text please", consent=None)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Please agree to the privacy notice to send your comment." in html
