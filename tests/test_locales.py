@@ -339,3 +339,15 @@ def test_server_error_page_is_translated(app, client, tag, monkeypatch):
     assert f'<html lang="{tag}">' in page
     assert "Something went wrong" not in page
     assert "boom" not in page
+
+
+@pytest.mark.parametrize("tag", [t for t in TAGS if t != "en"])
+def test_form_errors_are_in_the_page_language(submit, tag, open_measure):
+    english = _english_msgids()
+    response = submit(f"/{tag}/measures/1-1", body=" ", consent=None, email="nope", phone="x")
+    assert response.status_code == 422
+    text = _visible_text(response.get_data(as_text=True))
+    leaked = [msgid for msgid in english if msgid in text]
+    if tag not in ("ja", "ja-x-easy"):
+        leaked += [string for string in _japanese_strings() if string in text]
+    assert not leaked, leaked[:3]
