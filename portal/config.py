@@ -66,6 +66,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
+        # Host names the portal answers to (comma-separated); others get 400, so a forged Host
+        # header cannot end up in the absolute hreflang links.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
+        if os.environ.get("PORTAL_TRUSTED_HOSTS")
+        else None,
+        "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -24,6 +25,9 @@ def _ensure_locale() -> None:
 
 def _error_page(status: int, title: str, message: str):
     _ensure_locale()
+    if request_ctx.url_adapter is None:
+        # The request could not even be routed (e.g. an untrusted Host): no links can be built.
+        return f"{title}\n{message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

@@ -42,3 +42,24 @@ def test_pages_carry_security_headers(client):
     response = client.get("/ja/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_forged_host_header_is_refused_when_hosts_are_configured(monkeypatch):
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example, localhost")
+    app = create_app({"PORTAL_ENV": "development"})
+    client = app.test_client()
+    assert client.get("/ja/privacy", headers={"Host": "evil.example"}).status_code == 400
+    assert (
+        client.get("/ja/privacy", headers={"Host": "iken.city.isesaki.example"}).status_code == 200
+    )
+
+
+def test_submission_is_logged_without_contact_details(caplog, submit, open_measure):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="portal"):
+        submit(open_measure, name="伊勢崎花子", email="hanako@example.jp")
+    messages = " ".join(record.getMessage() for record in caplog.records)
+    assert "received on 1-(1)" in messages
+    assert "伊勢崎花子" not in messages
+    assert "hanako@example.jp" not in messages
