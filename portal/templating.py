@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_skeleton, format_time, get_timezone_name
-from flask import Flask, request, url_for
+from flask import Flask, Response, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.database import JAPAN
 from portal.i18n import LOCALES, current_locale
 from portal.models.measures import SOURCE_LOCALE, PeriodState
+from portal.services.furigana import add_furigana
 from portal.services.sanitize import glossary_keys, render_content, strip_marks
 
 
@@ -68,9 +69,20 @@ def _context() -> dict:
     }
 
 
+def _furigana_for_easy_japanese(response: Response) -> Response:
+    if (
+        current_locale().tag == "ja-x-easy"
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+    ):
+        response.set_data(add_furigana(response.get_data(as_text=True)))
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the template filters and globals."""
     app.context_processor(_context)
+    app.after_request(_furigana_for_easy_japanese)
     app.add_template_filter(japan_time, "japan_time")
     app.add_template_filter(japan_date, "japan_date")
     app.add_template_filter(render_content, "content")

@@ -294,7 +294,7 @@ def test_comment_keeps_its_language_attribute(app, client, submit, open_measure)
         body="Thành phố nên cung cấp thông tin bằng tiếng Việt cho cư dân.",
         language="vi",
     ).get_data(as_text=True)
-    assert 'lang="vi" dir="auto">Thành phố nên' in page
+    assert 'lang="vi" dir="auto" data-verbatim>Thành phố nên' in page
 
 
 def test_error_pages_are_translated(client):
@@ -351,3 +351,36 @@ def test_form_errors_are_in_the_page_language(submit, tag, open_measure):
     if tag not in ("ja", "ja-x-easy"):
         leaked += [string for string in _japanese_strings() if string in text]
     assert not leaked, leaked[:3]
+
+
+def test_easy_japanese_interface_shows_readings_as_ruby(client, open_measure):
+    page = client.get("/ja-x-easy/measures/1-1").get_data(as_text=True)
+    assert "<ruby>伊勢崎市<rp>(</rp><rt>いせさきし</rt><rp>)</rp></ruby>" in page
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    assert "<ruby>" not in title
+    options = re.findall(r"<option[^>]*>(.*?)</option>", page, re.S)
+    assert all("<ruby>" not in option for option in options)
+    assert (
+        "<ruby>" not in client.get("/ja/measures/1-1").get_data(as_text=True).split("</header>")[0]
+    )
+
+
+def test_residents_words_are_never_given_ruby(submit, open_measure):
+    page = submit(
+        "/ja-x-easy/measures/1-1", body="市役所(しやくしょ)の窓口について", language="ja"
+    ).get_data(as_text=True)
+    assert "市役所(しやくしょ)の窓口について</blockquote>" in page
+
+
+def test_furigana_leaves_verbatim_and_nested_elements_alone():
+    from portal.services.furigana import add_furigana
+
+    html = (
+        "<p>市(し)</p><div data-verbatim><div>市(し)</div>市(し)</div><p>取扱い(とりあつかい)</p>"
+        "<textarea>市(し)</textarea><br/><p>考え方(かんがえかた)</p>"
+    )
+    result = add_furigana(html)
+    assert result.count("<ruby>") == 3
+    assert "<div data-verbatim><div>市(し)</div>市(し)</div>" in result
+    assert "<textarea>市(し)</textarea>" in result
+    assert "<ruby>取扱い<rp>" in result
