@@ -130,6 +130,11 @@ class PortalDomain(Domain):
 _catalog_cache: dict[str, NullTranslations] = {}
 
 
+def po_path(catalog: str) -> Path:
+    """Where a catalog's .po file lives."""
+    return TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
+
+
 def _compile(po_file: Path, babel_code: str) -> NullTranslations:
     """Compile a .po file in memory (fuzzy entries left out): no .mo step to forget on deploy."""
     with po_file.open("rb") as handle:
@@ -144,7 +149,7 @@ def catalog_translations(catalog: str) -> NullTranslations:
     """Messages of one catalog; a message missing there is looked up in the Japanese catalog."""
     if catalog not in _catalog_cache:
         locale = next(locale for locale in LOCALES if locale.catalog == catalog)
-        po_file = TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
+        po_file = po_path(catalog)
         translations = (
             _compile(po_file, locale.babel_code) if po_file.exists() else NullTranslations()
         )

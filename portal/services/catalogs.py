@@ -6,24 +6,18 @@ import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from portal.i18n import LOCALES, TRANSLATIONS_DIR
+from portal.i18n import LOCALES, TRANSLATIONS_DIR, po_path
 
 PROJECT_DIR = TRANSLATIONS_DIR.parent
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 BABEL_CFG = PROJECT_DIR / "babel.cfg"
-
-
-def po_path(catalog: str) -> Path:
-    """Where a catalog's .po file lives."""
-    return TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
 
 
 def extract_template() -> Catalog:

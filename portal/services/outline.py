@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.services.sanitize import strip_marks
+
 OUTLINE_PATH = Path(__file__).resolve().parent.parent / "content" / "outline-2020.ja.txt"
 
 # Stable keys for the glossary notes: they name anchors and join the locale content files.
@@ -129,6 +131,6 @@ def load_outline(path: Path = OUTLINE_PATH) -> list[Area]:
 
 def first_sentence(paragraph: str) -> str:
     """The opening sentence of a paragraph, used as the Japanese summary of a measure."""
-    plain = re.sub(r"\[\[[^|\]]+\|([^\]]+)\]\]", r"\1", paragraph)
+    plain = strip_marks(paragraph)
     end = plain.find("。")
     return plain if end < 0 else plain[: end + 1]
