@@ -51,12 +51,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     babel.init_app(app, locale_selector=select_babel_locale)
 
-    from portal import cli, errors, security, templating
+    from portal import cli, errors, security, staff_access, templating
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
 
     app.register_blueprint(root_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    staff_access.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

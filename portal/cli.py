@@ -13,7 +13,9 @@ from sqlalchemy import select
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services import catalogs, figures
+from portal.models.staff import Role
+from portal.services import audit, catalogs, figures
+from portal.services import staff_accounts as accounts
 from portal.services.content import seed_outline
 
 
@@ -21,8 +23,9 @@ def open_unscheduled_measures(days: int) -> int:
     """Open every measure that has no comment period yet, from now for `days` days."""
     now = utcnow().replace(second=0, microsecond=0)
     opened = 0
+    reason = "Demonstration period set from the command line" if days < 30 else None
     for measure in db.session.scalars(select(Measure).where(Measure.opens_at.is_(None))):
-        measure.open_period(now, now + timedelta(days=days))
+        measure.open_period(now, now + timedelta(days=days), reason)
         opened += 1
     return opened
 
@@ -53,12 +56,118 @@ def demo_command(port: int, host: str) -> None:
     upgrade()
     report = seed_outline()
     opened = open_unscheduled_measures(30)
+    demo_accounts = ensure_demo_accounts()
     db.session.commit()
     click.echo(
         f"Seed: {report.created} created, {report.updated} updated, {opened} periods opened."
     )
+    click.echo("Demo staff accounts (log in at /staff/login; demo only, never in production):")
+    for email, role, password in demo_accounts:
+        click.echo(f"  {role:10} {email:34} password: {password}")
     click.echo(f"Portal running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _read_password(prompt: str) -> str:
+    """A password from the terminal (hidden, typed twice) or one line of stdin, never argv."""
+    import sys
+
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="The staff member's email (their login).")
+@click.option("--name", "display_name", default="", help="Name shown on staff screens.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="admin, moderator or committee; repeat for several.",
+)
+@with_appcontext
+def create_user_command(email: str, display_name: str, roles: tuple[str, ...]) -> None:
+    """Create a staff account. The password is read from a prompt or stdin, never from argv."""
+    if accounts.find_user_by_email(email):
+        raise click.ClickException(f"an account with the email {email} already exists")
+    password = _read_password("Password")
+    problems = accounts.password_problems(password, email=email, name=display_name)
+    if problems:
+        messages = {
+            "too_short": f"use at least {accounts.PASSWORD_MIN_LENGTH} characters",
+            "too_long": f"use at most {accounts.PASSWORD_MAX_LENGTH} characters",
+            "too_common": "this password is too common or easy to guess",
+        }
+        raise click.ClickException("password refused: " + messages[problems[0]])
+    now = utcnow()
+    user = accounts.create_account(email, display_name, roles, now)
+    accounts.set_password(user, password, now)
+    audit.record(
+        "account_created",
+        object_type="staff_user",
+        object_id=user.id,
+        details={"email": user.email, "roles": sorted(user.role_set), "via": "command line"},
+        now=now,
+    )
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.role_set))}.")
+
+
+DEMO_ACCOUNTS = (
+    ("admin@demo.isesaki.example", "Demo admin", ("admin",), "demo-kanrisha-sekinin-2026"),
+    (
+        "moderator@demo.isesaki.example",
+        "Demo moderator",
+        ("moderator",),
+        "demo-moderator-etsuran-2026",
+    ),
+    (
+        "committee@demo.isesaki.example",
+        "Demo committee",
+        ("committee",),
+        "demo-committee-iinkai-2026",
+    ),
+)
+
+
+def ensure_demo_accounts() -> list[tuple[str, str, str]]:
+    """One demo account per role (for `portal demo` only); returns (email, role, password)."""
+    now = utcnow()
+    shown = []
+    for email, name, roles, password in DEMO_ACCOUNTS:
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            user = accounts.create_account(email, name, roles, now)
+            accounts.set_password(user, password, now)
+            audit.record(
+                "account_created",
+                object_type="staff_user",
+                object_id=user.id,
+                details={"email": email, "roles": list(roles), "via": "portal demo"},
+                now=now,
+            )
+        shown.append((email, roles[0], password))
+    return shown
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The staff audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; fail and name each record altered or removed."""
+    report = audit.verify_chain()
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if not report.intact:
+        raise click.ClickException(f"audit log: {len(report.problems)} problem(s) found")
+    click.echo(f"audit log intact: {report.checked} records, head hash {report.head_hash}")
 
 
 @click.group("comments")
@@ -110,9 +219,10 @@ def translate_update() -> None:
 def translate_check() -> None:
     """Report untranslated or fuzzy messages per catalog; fail if any catalog is incomplete."""
     complete = True
-    for stats in catalogs.catalog_stats():
+    staff = [("staff " + s.catalog, s) for s in catalogs.catalog_stats("staff")]
+    for label, stats in [(s.catalog, s) for s in catalogs.catalog_stats()] + staff:
         click.echo(
-            f"{stats.catalog:10} {stats.translated:4}/{stats.total} translated"
+            f"{label:10} {stats.translated:4}/{stats.total} translated"
             f" ({stats.percent:.0f}%), {stats.fuzzy} fuzzy"
         )
         complete &= stats.complete
@@ -122,7 +232,14 @@ def translate_check() -> None:
 
 def init_app(app) -> None:
     """Add the portal's commands to `flask`/`portal`."""
-    for command in (seed_command, demo_command, comments_group, translate):
+    for command in (
+        seed_command,
+        demo_command,
+        comments_group,
+        translate,
+        create_user_command,
+        audit_group,
+    ):
         app.cli.add_command(command)
 
 

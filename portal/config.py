@@ -72,6 +72,20 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
+        # Staff accounts need a second factor in production unless the city turns it off.
+        "PORTAL_REQUIRE_SECOND_FACTOR": os.environ.get(
+            "PORTAL_REQUIRE_SECOND_FACTOR", "true" if env == "production" else "false"
+        ).lower()
+        in TRUTHY,
+        # Per address, and per account (the email typed), on the staff login and its second step.
+        "PORTAL_STAFF_LOGIN_LIMIT": os.environ.get("PORTAL_STAFF_LOGIN_LIMIT", "20 per 10 minutes"),
+        "PORTAL_STAFF_ACCOUNT_LIMIT": os.environ.get(
+            "PORTAL_STAFF_ACCOUNT_LIMIT", "10 per 10 minutes"
+        ),
+        # Where scans of paper comments are kept: outside the web root, served to staff only.
+        "PORTAL_UPLOAD_DIR": os.environ.get(
+            "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
+        ),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

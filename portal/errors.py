@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 
 def _ensure_locale() -> None:
     """Errors raised before the blueprint ran (unknown URL, bad locale) still get a language."""
+    if request.path == "/staff" or request.path.startswith("/staff/"):
+        from portal.staff_access import _set_staff_locale
+
+        _set_staff_locale()
+        return
     if "portal_locale" in g:
         return
     first_segment = request.path.strip("/").split("/")[0]
@@ -28,6 +33,8 @@ def _error_page(status: int, title: str, message: str):
     if request_ctx.url_adapter is None:
         # The request could not even be routed (e.g. an untrusted Host): no links can be built.
         return f"{title}\n{message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
+    if g.get("staff_area"):
+        return render_template("staff/error.html", title=title, message=message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

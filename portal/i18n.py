@@ -123,16 +123,25 @@ class PortalDomain(Domain):
         super().__init__(translation_directories=[str(TRANSLATIONS_DIR)])
 
     def get_translations(self) -> NullTranslations:
-        """The gettext catalog for the current page's locale, falling back to Japanese."""
+        """The gettext catalog for the current page's locale, falling back to Japanese.
+
+        Staff screens (Japanese, English second) read the staff catalog first.
+        """
+        if has_request_context() and g.get("staff_area"):
+            return staff_translations(current_locale().catalog)
         return catalog_translations(current_locale().catalog)
 
 
 _catalog_cache: dict[str, NullTranslations] = {}
 
 
-def po_path(catalog: str) -> Path:
-    """Where a catalog's .po file lives."""
-    return TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / "messages.po"
+# Staff screens exist in these catalogs only; residents' pages in all nine.
+STAFF_CATALOGS = ("ja", "en")
+
+
+def po_path(catalog: str, domain: str = "messages") -> Path:
+    """Where a catalog's .po file lives (`domain` "staff" for the staff screens' messages)."""
+    return TRANSLATIONS_DIR / catalog / "LC_MESSAGES" / f"{domain}.po"
 
 
 def _compile(po_file: Path, babel_code: str) -> NullTranslations:
@@ -157,3 +166,19 @@ def catalog_translations(catalog: str) -> NullTranslations:
             translations.add_fallback(catalog_translations(DEFAULT.catalog))
         _catalog_cache[catalog] = translations
     return _catalog_cache[catalog]
+
+
+def staff_translations(catalog: str) -> NullTranslations:
+    """Messages of a staff screen: the staff catalog, then the residents' one (shared strings)."""
+    key = "staff:" + catalog
+    if key not in _catalog_cache:
+        if catalog not in STAFF_CATALOGS:
+            catalog = DEFAULT.catalog
+        locale = next(locale for locale in LOCALES if locale.catalog == catalog)
+        po_file = po_path(catalog, "staff")
+        translations = (
+            _compile(po_file, locale.babel_code) if po_file.exists() else NullTranslations()
+        )
+        translations.add_fallback(catalog_translations(catalog))
+        _catalog_cache[key] = translations
+    return _catalog_cache[key]

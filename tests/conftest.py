@@ -164,3 +164,61 @@ def submit(client):
         return client.post(path, data=data, follow_redirects=follow_redirects)
 
     return _submit
+
+
+STAFF_PASSWORD = "quiet-harbour-lantern-2026"
+
+
+@pytest.fixture
+def make_staff(app):
+    """Create a staff account: make_staff("moderator", "committee", totp=True) -> (id, secret)."""
+    from portal.services import staff_accounts as accounts
+
+    def _make(*roles, email=None, totp=False, enabled=True):
+        email = email or f"{'-'.join(roles) or 'none'}-{uuid.uuid4().hex[:6]}@city.example"
+        with app.app_context():
+            now = utcnow()
+            user = accounts.create_account(email, email.split("@")[0], roles, now)
+            accounts.set_password(user, STAFF_PASSWORD, now)
+            user.is_enabled = enabled
+            secret = None
+            if totp:
+                secret = user.totp_secret = accounts.new_totp_secret()
+            db.session.commit()
+            return {"id": user.id, "email": email, "secret": secret}
+
+    return _make
+
+
+def staff_login(client, email, password=STAFF_PASSWORD, code=None):
+    """Log in through the real login form (and the code step when a code is given)."""
+    page = client.get("/staff/login")
+    response = client.post(
+        "/staff/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token_from(page.text)},
+    )
+    if code is not None and response.status_code == 302 and "/login/code" in response.location:
+        page = client.get("/staff/login/code")
+        response = client.post(
+            "/staff/login/code", data={"code": code, "csrf_token": csrf_token_from(page.text)}
+        )
+    return response
+
+
+@pytest.fixture
+def login_as(client, make_staff):
+    """A client logged in with a fresh account holding `roles`; returns the account dict."""
+
+    def _login(*roles, **kwargs):
+        account = make_staff(*roles, **kwargs)
+        response = staff_login(client, account["email"])
+        assert response.status_code == 302, response.text
+        return account
+
+    return _login
+
+
+def post_form(client, page_path, action_path, data, **kwargs):
+    """GET a page for its CSRF token, then POST `data` to `action_path`."""
+    token = csrf_token_from(client.get(page_path).text)
+    return client.post(action_path, data={**data, "csrf_token": token}, **kwargs)

@@ -312,9 +312,10 @@ def test_measure_titles_are_in_reader_language(app, client):
 
 
 def test_every_message_in_the_code_is_in_every_catalog():
-    from portal.services.catalogs import extract_template
+    from portal.services.catalogs import extract_template, split_template
 
-    in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in extract_template() if m.id}
+    resident, _staff = split_template(extract_template())
+    in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in resident if m.id}
     assert len(in_code) > 100
     for locale in LOCALES:
         in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(locale) if m.id}

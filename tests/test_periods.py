@@ -93,5 +93,5 @@ def test_period_closes_exactly_at_its_deadline():
 def test_a_period_must_close_after_it_opens():
     measure = Measure(code="9-(9)", number=9)
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    with pytest.raises(ValueError, match="close after"):
+    with pytest.raises(ValueError, match="closes_before_opening"):
         measure.open_period(now, now)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from conftest import csrf_token_from
 
 from portal.extensions import db
-from portal.models import Comment
+from portal.models import CityResponse, Comment
 
 RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
 KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
@@ -86,19 +86,28 @@ def test_lookup_without_csrf_token_is_refused_kindly(client):
     assert "Please submit again" in response.get_data(as_text=True)
 
 
-def test_resident_sees_rejection_reason_and_city_response(app, client, submit, open_measure):
+def test_resident_sees_rejection_reason_then_city_response(app, client, submit, open_measure):
     number, key = _receipt(submit, open_measure)
-    _set_comment(
-        app,
-        status="not_published",
-        rejection_reason="personal_information",
-        city_response="ご意見は今後の参考とさせていただきます。",
-    )
+    _set_comment(app, status="not_published", rejection_reason="personal_information")
     page = _lookup(client, number, key).get_data(as_text=True)
     assert "Not published." in page
     assert "It contains information that could identify a person." in page
-    assert "ご意見は今後の参考とさせていただきます。" in page
     assert "Withdraw my comment" not in page
+
+    _set_comment(app, status="published", rejection_reason=None)
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment))
+        db.session.add(
+            CityResponse(
+                comment_id=comment.id,
+                category="for_reference",
+                text_ja="ご意見は今後の参考とさせていただきます。",
+            )
+        )
+        db.session.commit()
+    page = _lookup(client, number, key).get_data(as_text=True)
+    assert "The city's response" in page
+    assert "ご意見は今後の参考とさせていただきます。" in page
 
 
 def test_published_comment_shows_published(app, client, submit, open_measure):

@@ -10,8 +10,38 @@ from portal.models.measures import (
     PeriodState,
     PriorityArea,
 )
+from portal.models.moderation import (
+    CampaignGroup,
+    Channel,
+    CityResponse,
+    CommentAttachment,
+    CommentMeasureLink,
+    CommentTranslation,
+    ModerationTemplate,
+    Redaction,
+    ResponseCategory,
+    ResultsCorrection,
+    TranslationMethod,
+)
+from portal.models.staff import AuditRecord, PasswordReset, RecoveryCode, Role, StaffUser
 
 __all__ = [
+    "AuditRecord",
+    "CampaignGroup",
+    "Channel",
+    "CityResponse",
+    "CommentAttachment",
+    "CommentMeasureLink",
+    "CommentTranslation",
+    "ModerationTemplate",
+    "PasswordReset",
+    "RecoveryCode",
+    "Redaction",
+    "ResponseCategory",
+    "ResultsCorrection",
+    "Role",
+    "StaffUser",
+    "TranslationMethod",
     "AreaText",
     "Comment",
     "CommentStatus",

@@ -8,12 +8,13 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import JAPAN, UTCDateTime, utcnow
 from portal.extensions import db
 from portal.models.measures import Measure
+from portal.models.moderation import CampaignGroup, CityResponse
 
 # No 0/O, 1/I/L: a resident copies the key from a screen or a sheet of paper.
 _KEY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -115,12 +116,44 @@ class Comment(db.Model):
     position: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.RECEIVED, index=True)
     rejection_reason: Mapped[str | None] = mapped_column(String(30))
-    city_response: Mapped[str | None] = mapped_column(Text)
+    # Staff-only note on a decision (why rejected, why held); never shown to residents.
+    staff_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Four-eyes rule: a proposed rejection waits for a second moderator's confirmation.
+    rejection_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    rejection_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_proposed_reason: Mapped[str | None] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(10), default="web", index=True)
+    # When the city received it: the submission time on the web, the postmark/counter date on
+    # paper (which may be the closing day although it is typed in later).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_groups.id"), index=True)
+    pii_suggestions: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: two moderators deciding at once must not overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     measure: Mapped[Measure] = relationship()
+    group: Mapped[CampaignGroup | None] = relationship()
+    own_response: Mapped[CityResponse | None] = relationship(
+        primaryjoin="CityResponse.comment_id == Comment.id", viewonly=True, uselist=False
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def response(self) -> CityResponse | None:
+        """The city's response: the comment's own, else its campaign group's."""
+        if self.own_response is not None:
+            return self.own_response
+        if self.group is not None:
+            return db.session.scalar(
+                select(CityResponse).where(CityResponse.group_id == self.group_id)
+            )
+        return None
 
     def assign_receipt_number(self) -> None:
         """Number the comment from its primary key, so two submissions can never share one."""

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime
 from portal.extensions import db
 
 SOURCE_LOCALE = "ja"
+MINIMUM_PERIOD = timedelta(days=30)
+
+
+class PeriodRuleError(ValueError):
+    """A comment period that breaks the public comment rules; `code` says which rule."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class PeriodState(enum.StrEnum):
@@ -76,6 +85,8 @@ class Measure(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The public comment rule asks for at least 30 days; a shorter period states why, publicly.
+    short_period_reason: Mapped[str | None] = mapped_column(Text)
 
     area: Mapped[PriorityArea] = relationship(back_populates="measures")
     texts: Mapped[list[MeasureText]] = relationship(
@@ -113,11 +124,20 @@ class Measure(db.Model):
             return 0
         return math.ceil((self.closes_at - now).total_seconds() / 86400)
 
-    def open_period(self, opens_at: datetime, closes_at: datetime) -> None:
-        """Set the comment period; the closing time must come after the opening time."""
+    def open_period(
+        self, opens_at: datetime, closes_at: datetime, short_reason: str | None = None
+    ) -> None:
+        """Set the comment period (Administrative Procedure Act Art. 39: at least 30 days, or a
+        stated reason). A period cannot change once the results are published."""
+        if self.results_published_at is not None:
+            raise PeriodRuleError("results_published")
         if closes_at <= opens_at:
-            raise ValueError("a comment period must close after it opens")
+            raise PeriodRuleError("closes_before_opening")
+        short_reason = (short_reason or "").strip() or None
+        if closes_at - opens_at < MINIMUM_PERIOD and not short_reason:
+            raise PeriodRuleError("short_without_reason")
         self.opens_at, self.closes_at = opens_at, closes_at
+        self.short_period_reason = short_reason if closes_at - opens_at < MINIMUM_PERIOD else None
 
 
 class MeasureText(db.Model):
@@ -132,6 +152,9 @@ class MeasureText(db.Model):
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # A translation edited before the Japanese last changed may no longer say the same thing.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     measure: Mapped[Measure] = relationship(back_populates="texts")
 
     @property

@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from portal.i18n import LOCALES, TRANSLATIONS_DIR, po_path
+from portal.i18n import LOCALES, STAFF_CATALOGS, TRANSLATIONS_DIR, po_path
 
 PROJECT_DIR = TRANSLATIONS_DIR.parent
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
@@ -37,6 +37,35 @@ def extract_template() -> Catalog:
 
 
 SOURCE_CATALOG = "en"  # the msgids are English: the English catalog mirrors them
+STAFF_TEMPLATE = TRANSLATIONS_DIR / "staff.pot"
+# Messages used only under these paths are the staff screens' (Japanese and English only).
+STAFF_SOURCES = (
+    "portal/auth/",
+    "portal/admin/",
+    "portal/moderation/",
+    "portal/committee/",
+    "portal/templates/staff/",
+    "portal/staff_access.py",
+)
+
+
+def is_staff_only(message) -> bool:
+    """True when every place that uses `message` is part of the staff screens."""
+    return bool(message.locations) and all(
+        path.replace("\\", "/").startswith(STAFF_SOURCES) for path, _line in message.locations
+    )
+
+
+def split_template(template: Catalog) -> tuple[Catalog, Catalog]:
+    """The residents' messages (nine catalogs) and the staff-only messages (ja and en)."""
+    resident = Catalog(project=template.project, charset="utf-8")
+    staff = Catalog(project=template.project, charset="utf-8")
+    for message in template:
+        if not message.id:
+            continue
+        target = staff if is_staff_only(message) else resident
+        target[message.id] = copy.deepcopy(message)
+    return resident, staff
 
 
 def _mirror_source(catalog: Catalog) -> None:
@@ -49,13 +78,19 @@ def _mirror_source(catalog: Catalog) -> None:
 
 
 def update_catalogs() -> Iterator[str]:
-    """Write messages.pot and merge it into every locale's catalog, creating missing ones."""
-    template = extract_template()
-    with TEMPLATE.open("wb") as handle:
+    """Write messages.pot and staff.pot and merge them into every catalog, creating missing ones."""
+    template, staff_template = split_template(extract_template())
+    yield from _update(template, TEMPLATE, "messages", LOCALES)
+    staff_locales = [locale for locale in LOCALES if locale.catalog in STAFF_CATALOGS]
+    yield from _update(staff_template, STAFF_TEMPLATE, "staff", staff_locales)
+
+
+def _update(template: Catalog, template_path, domain: str, locales) -> Iterator[str]:
+    with template_path.open("wb") as handle:
         write_po(handle, template, width=100, omit_header=False)
-    yield f"{TEMPLATE.relative_to(PROJECT_DIR)}: {len(template)} messages"
-    for locale in LOCALES:
-        path = po_path(locale.catalog)
+    yield f"{template_path.relative_to(PROJECT_DIR)}: {len(template)} messages"
+    for locale in locales:
+        path = po_path(locale.catalog, domain)
         if path.exists():
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=locale.babel_code)
@@ -98,11 +133,13 @@ def _is_translated(message) -> bool:
     return bool(message.string)
 
 
-def catalog_stats() -> list[CatalogStats]:
-    """Translation counts for each of the nine catalogs."""
+def catalog_stats(domain: str = "messages") -> list[CatalogStats]:
+    """Translation counts for each of the nine catalogs (or the two staff catalogs)."""
     stats = []
     for locale in LOCALES:
-        with po_path(locale.catalog).open("rb") as handle:
+        if domain == "staff" and locale.catalog not in STAFF_CATALOGS:
+            continue
+        with po_path(locale.catalog, domain).open("rb") as handle:
             catalog = read_po(handle, locale=locale.babel_code)
         messages = [m for m in catalog if m.id]
         stats.append(

@@ -53,6 +53,9 @@ class CommentInput:
     district: str | None = None
     position: str | None = None
     contact: ContactInput = ContactInput()
+    channel: str = "web"
+    # Paper comments: the day the city received them, which decides whether they were in time.
+    received_at: datetime | None = None
 
 
 def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple[Comment, str]:
@@ -78,6 +81,8 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
         district=data.district or None,
         position=data.position or None,
         access_key_hash=hash_access_key(access_key),
+        channel=data.channel,
+        received_at=data.received_at or now,
         created_at=now,
         updated_at=now,
     )

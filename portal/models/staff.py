@@ -1,0 +1,135 @@
+"""City staff accounts: roles, password and second factor. Residents never have accounts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do. One person may hold several roles."""
+
+    ADMIN = "admin"  # measures, periods, accounts, audit log
+    MODERATOR = "moderator"  # reviews comments
+    COMMITTEE = "committee"  # reads summaries and downloads
+
+
+class StaffUser(db.Model):
+    """A staff account. `session_version` ends every session of the account when it changes."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        """The roles held, as a set of `Role` values."""
+        return frozenset(r for r in self.roles.split() if r in Role.__members__.values())
+
+    def set_roles(self, roles) -> None:
+        """Replace the roles held (unknown names are refused)."""
+        chosen = sorted({Role(r).value for r in roles})
+        self.roles = " ".join(chosen)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the account holds any of `roles`."""
+        return bool(self.role_set & set(roles))
+
+    @property
+    def has_second_factor(self) -> bool:
+        """True once TOTP enrolment is complete."""
+        return self.totp_secret is not None
+
+    def end_all_sessions(self) -> None:
+        """Make every session cookie issued so far worthless (logout, password change, disable)."""
+        self.session_version = (self.session_version or 1) + 1
+
+    # Flask-Login: the id carries the session version, so an old cookie no longer loads a user.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.is_enabled)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the second factor once (lost phone)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set a password (new account or reset), valid for 24 hours."""
+
+    __tablename__ = "staff_password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[StaffUser] = relationship(foreign_keys=[user_id])
+
+
+class AuditRecord(db.Model):
+    """One staff action. Append-only: triggers refuse UPDATE and DELETE, and a hash chain links
+    each record to the one before, so a change behind the application's back is found."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    actor_email: Mapped[str | None] = mapped_column(String(320))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(60))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))

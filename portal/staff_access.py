@@ -1,0 +1,179 @@
+"""What every staff page stands on: who is logged in, for how long, with which roles.
+
+Each staff blueprint calls `protect(bp, roles)`: its pages then need a logged-in account that
+holds one of `roles` (a visitor who is not logged in gets the login page, an account without the
+role a 403 page), and they are sent with `no-store` and `noindex`. Sessions end after 30 minutes
+idle and 12 hours at most; logout, a password change or a disabled account end every session of
+that account (the session version in the login id no longer matches).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from portal.extensions import db, login_manager
+from portal.i18n import BY_TAG
+from portal.models.staff import StaffUser
+
+log = logging.getLogger(__name__)
+
+STAFF_LOCALES = ("ja", "en")
+IDLE_LIMIT_SECONDS = 30 * 60
+ABSOLUTE_LIMIT_SECONDS = 12 * 3600
+LOGIN_AT = "staff_login_at"
+SEEN_AT = "staff_seen_at"
+MUST_ENROL = "staff_must_enrol"
+STAFF_LOCALE = "staff_locale"
+
+
+@login_manager.user_loader
+def load_staff_user(login_id: str) -> StaffUser | None:
+    """The account of a session, if the session's version is still the account's."""
+    user_id, _sep, version = (login_id or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+        return None
+    user = db.session.get(StaffUser, int(user_id))
+    if user is None or not user.is_enabled or user.session_version != int(version):
+        return None
+    return user
+
+
+def client_address() -> str:
+    """The visitor's address as the proxy set-up reports it (for the audit log)."""
+    return (request.remote_addr or "")[:64]
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a staff page of this site, else None (no open redirect).
+
+    Browsers read `//host`, `/\\host`, `https:host` and tab/newline-split variants as another
+    site: only a plain path under /staff/ with no scheme, host or control character passes.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/staff/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _set_staff_locale() -> None:
+    tag = session.get(STAFF_LOCALE, "ja")
+    g.portal_locale = BY_TAG[tag if tag in STAFF_LOCALES else "ja"]
+    g.staff_area = True
+
+
+def end_staff_session() -> None:
+    """Forget the login in this browser (the account's other sessions are ended by its version)."""
+    logout_user()
+    for key in (LOGIN_AT, SEEN_AT, MUST_ENROL, "staff_pending", "staff_enrol_secret"):
+        session.pop(key, None)
+
+
+def _session_expired(now: float) -> bool:
+    login_at = session.get(LOGIN_AT, 0)
+    seen_at = session.get(SEEN_AT, 0)
+    return now - seen_at > IDLE_LIMIT_SECONDS or now - login_at > ABSOLUTE_LIMIT_SECONDS
+
+
+def require_login():
+    """before_request: a staff page needs a live login (and, where required, a second factor)."""
+    _set_staff_locale()
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    now = time.time()
+    if _session_expired(now):
+        end_staff_session()
+        return redirect(url_for("auth.login", expired=1))
+    session[SEEN_AT] = now
+    if session.get(MUST_ENROL) and request.endpoint not in ("auth.second_factor", "auth.logout"):
+        return redirect(url_for("auth.second_factor"))
+    return None
+
+
+def protect(bp: Blueprint, *roles: str) -> None:
+    """Make every page of `bp` a staff page open to accounts holding any of `roles`."""
+
+    def check_role():
+        refused = require_login()
+        if refused is not None:
+            return refused
+        if roles and not current_user.has_role(*roles):
+            log.warning("staff %s refused %s (needs %s)", current_user.id, request.path, roles)
+            abort(403)
+        return None
+
+    bp.before_request(check_role)
+
+
+def staff_headers(response):
+    """Staff pages are never cached or indexed."""
+    if request.path.startswith("/staff"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def forbidden(error):
+    """A logged-in account without the page's role: a 403 page, never the data."""
+    _set_staff_locale()
+    return (
+        render_template(
+            "staff/error.html",
+            title=_("You do not have access to this page"),
+            message=_(
+                "Your account does not hold the role this page needs. "
+                "Ask an administrator if you should have it."
+            ),
+        ),
+        403,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Login and the staff headers."""
+    app.register_error_handler(403, forbidden)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = None  # `require_login` redirects itself, keeping `next` safe
+    app.after_request(staff_headers)
+    # Menus link only to staff areas that exist in this installation.
+    app.context_processor(lambda: {"staff_endpoints": app.view_functions})
+    if app.config["PORTAL_ENV"] == "production" and not app.config["PORTAL_REQUIRE_SECOND_FACTOR"]:
+        logging.getLogger("portal").warning(
+            "PORTAL_REQUIRE_SECOND_FACTOR is off: staff can log in with a password alone"
+        )
+
+
+def is_staff_request() -> bool:
+    """True while serving a staff page (their strings come from the staff catalogs)."""
+    return bool(g.get("staff_area"))
+
+
+def current_staff() -> StaffUser:
+    """The logged-in account (only inside protected views)."""
+    return current_user._get_current_object()
+
+
+def second_factor_required() -> bool:
+    """Whether every staff account must use a second factor (production default: yes)."""
+    return current_app.config["PORTAL_REQUIRE_SECOND_FACTOR"]

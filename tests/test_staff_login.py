@@ -1,0 +1,304 @@
+"""Staff login: passwords, the second factor, throttling, sessions that end when they should."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from conftest import STAFF_PASSWORD, csrf_token_from, post_form, staff_login
+
+from portal.extensions import db
+from portal.models import AuditRecord, StaffUser
+
+
+def _actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditRecord.action).order_by(AuditRecord.id)))
+
+
+def test_staff_member_logs_in_and_out(app, client, make_staff):
+    account = make_staff("moderator")
+    response = staff_login(client, account["email"])
+    assert response.status_code == 302
+    home = client.get("/staff/")
+    assert home.status_code == 200
+    assert home.headers["Cache-Control"] == "no-store"
+    assert "noindex" in home.headers["X-Robots-Tag"]
+    token = csrf_token_from(client.get("/staff/account/password").text)
+    client.post("/staff/logout", data={"csrf_token": token})
+    assert client.get("/staff/").status_code == 302
+    assert _actions(app)[-2:] == ["login", "logout"]
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(app, client, make_staff):
+    account = make_staff("admin")
+    wrong = staff_login(client, account["email"], password="not-the-password-at-all")
+    unknown = staff_login(client, "nobody@city.example", password="not-the-password-at-all")
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda page: page.text.split('name="csrf_token"')[0]  # noqa: E731
+    assert strip(wrong) == strip(unknown)
+    assert "The email or password is not right" in wrong.text
+    records = _actions(app)
+    assert records.count("login_failed") == 2
+
+
+def test_login_is_throttled_per_account(app, make_staff):
+    app.config["PORTAL_STAFF_ACCOUNT_LIMIT"] = "3 per minute"
+    account = make_staff("admin")
+    statuses = []
+    for i in range(5):
+        # a new address each time: only the per-account limit can stop this
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
+        statuses.append(staff_login(client, account["email"], password="wrong-pass-x").status_code)
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_repeated_failures_lock_the_account(app, client, make_staff):
+    app.config["PORTAL_STAFF_ACCOUNT_LIMIT"] = "100 per minute"
+    account = make_staff("admin")
+    for _ in range(10):
+        staff_login(client, account["email"], password="wrong-password-wrong")
+    # locked: even the right password is refused for a while, with the same message
+    refused = staff_login(client, account["email"])
+    assert refused.status_code in (401, 429)
+    assert "account_locked" in _actions(app)
+    with app.app_context():
+        user = db.session.get(StaffUser, account["id"])
+        assert user.locked_until is not None
+
+
+def test_failures_slow_down_before_the_lock(app, client, make_staff):
+    account = make_staff("admin")
+    for _ in range(5):
+        staff_login(client, account["email"], password="wrong-password-wrong")
+    # the right password during the slowdown window is refused too
+    assert staff_login(client, account["email"]).status_code == 401
+
+
+def test_login_is_throttled_per_address(app, client):
+    app.config["PORTAL_STAFF_LOGIN_LIMIT"] = "5 per minute"
+    statuses = [
+        staff_login(client, f"x{i}@city.example", password="wrong-password-x").status_code
+        for i in range(7)
+    ]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "https:evil.example",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "%2F%2Fevil.example",
+        "/%2F%2Fevil.example",
+        "\t//evil.example",
+        "/staff/\n//evil.example",
+        "javascript:alert(1)",
+        "/ja/",  # a page of this site, but not a staff page
+    ],
+)
+def test_next_parameter_cannot_lead_elsewhere(client, make_staff, target):
+    account = make_staff("moderator")
+    page = client.get("/staff/login", query_string={"next": target})
+    response = client.post(
+        "/staff/login",
+        query_string={"next": target},
+        data={
+            "email": account["email"],
+            "password": STAFF_PASSWORD,
+            "csrf_token": csrf_token_from(page.text),
+        },
+    )
+    assert response.status_code == 302
+    assert response.location == "/staff/"
+
+
+def test_next_parameter_leads_to_the_staff_page_asked_for(client, make_staff):
+    account = make_staff("admin")
+    first = client.get("/staff/admin/audit?action=login")
+    assert first.status_code == 302
+    assert "/staff/login?next=" in first.location
+    page = client.get(first.location)
+    response = client.post(
+        first.location,
+        data={
+            "email": account["email"],
+            "password": STAFF_PASSWORD,
+            "csrf_token": csrf_token_from(page.text),
+        },
+    )
+    assert response.location == "/staff/admin/audit?action=login"
+
+
+def test_login_starts_a_new_session(app, client, make_staff):
+    account = make_staff("moderator")
+    client.get("/staff/login")
+    before = client.get_cookie("session").value
+    staff_login(client, account["email"])
+    after = client.get_cookie("session").value
+    assert before != after
+    # the cookie from before the login grants nothing
+    stranger = app.test_client()
+    stranger.set_cookie("session", before)
+    assert stranger.get("/staff/").status_code == 302
+
+
+def test_logout_ends_a_copied_cookie(app, client, make_staff):
+    account = make_staff("moderator")
+    staff_login(client, account["email"])
+    stolen = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/staff/").status_code == 200
+    token = csrf_token_from(client.get("/staff/account/password").text)
+    client.post("/staff/logout", data={"csrf_token": token})
+    assert thief.get("/staff/").status_code == 302
+
+
+def test_session_ends_after_thirty_idle_minutes(client, make_staff, monkeypatch):
+    account = make_staff("moderator")
+    staff_login(client, account["email"])
+    assert client.get("/staff/").status_code == 200
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 31 * 60)
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert "expired=1" in response.location
+
+
+def test_session_ends_after_twelve_hours_even_when_active(client, make_staff, monkeypatch):
+    account = make_staff("moderator")
+    staff_login(client, account["email"])
+    real = time.time
+    for minutes in range(0, 12 * 60 + 20, 25):
+        monkeypatch.setattr(time, "time", lambda m=minutes: real() + m * 60)
+        response = client.get("/staff/")
+    assert response.status_code == 302
+
+
+def test_disabled_account_cannot_log_in(client, make_staff):
+    account = make_staff("admin", enabled=False)
+    assert staff_login(client, account["email"]).status_code == 401
+
+
+# --- second factor ------------------------------------------------------------------------
+
+
+def test_login_with_a_code_from_the_authenticator(app, client, make_staff):
+    account = make_staff("moderator", totp=True)
+    first = staff_login(client, account["email"])
+    assert first.location.endswith("/staff/login/code")
+    assert client.get("/staff/").status_code == 302  # not logged in before the code
+    code = pyotp.TOTP(account["secret"]).now()
+    page = client.get("/staff/login/code")
+    done = client.post(
+        "/staff/login/code", data={"code": code, "csrf_token": csrf_token_from(page.text)}
+    )
+    assert done.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_wrong_and_reused_codes_are_refused(app, make_staff):
+    account = make_staff("moderator", totp=True)
+    code = pyotp.TOTP(account["secret"]).now()
+    first = app.test_client()
+    staff_login(first, account["email"], code="000000" if code != "000000" else "111111")
+    assert first.get("/staff/").status_code == 302
+    staff_login(first, account["email"], code=code)
+    assert first.get("/staff/").status_code == 200
+    second = app.test_client()
+    response = staff_login(second, account["email"], code=code)
+    assert response.status_code == 401
+    assert "already used" in response.text
+    assert second.get("/staff/").status_code == 302
+
+
+def test_enrolment_by_qr_code_then_recovery_code_login(app, client, make_staff):
+    account = make_staff("admin")
+    staff_login(client, account["email"])
+    page = client.get("/staff/account/second-factor")
+    assert 'src="data:image/svg+xml' in page.text
+    secret = page.text.split('class="totp-secret">')[1].split("<")[0]
+    done = client.post(
+        "/staff/account/second-factor",
+        data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token_from(page.text)},
+    )
+    assert done.status_code == 200
+    codes = [c.split("</code>")[0] for c in done.text.split("<li><code>")[1:]]
+    assert len(codes) == 10
+    assert "second_factor_enrolled" in _actions(app)
+
+    other = app.test_client()
+    assert staff_login(other, account["email"], code=codes[0]).status_code == 302
+    assert other.get("/staff/").status_code == 200
+    again = app.test_client()
+    assert staff_login(again, account["email"], code=codes[0]).status_code == 401
+
+
+def test_production_requires_a_second_factor(app, client, make_staff):
+    app.config["PORTAL_REQUIRE_SECOND_FACTOR"] = True
+    account = make_staff("admin")
+    response = staff_login(client, account["email"])
+    assert response.location.endswith("/staff/account/second-factor")
+    assert client.get("/staff/admin/").location.endswith("/staff/account/second-factor")
+
+
+# --- passwords ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short-one", "at least 12"),
+        ("password1234", "too common"),
+        ("qwertyuiop123", "too common"),
+        ("Isesaki2026!!", "too common"),
+        ("aaaaaaaaaaaaaaa", "too common"),
+    ],
+)
+def test_weak_passwords_are_refused(client, login_as, password, message):
+    login_as("moderator")
+    response = post_form(
+        client,
+        "/staff/account/password",
+        "/staff/account/password",
+        {"current": STAFF_PASSWORD, "password": password, "confirm": password},
+    )
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_password_change_ends_other_sessions(app, client, login_as):
+    account = login_as("moderator")
+    other = app.test_client()
+    staff_login(other, account["email"])
+    assert other.get("/staff/").status_code == 200
+    new = "lantern-orchard-pebble-river"
+    response = post_form(
+        client,
+        "/staff/account/password",
+        "/staff/account/password",
+        {"current": STAFF_PASSWORD, "password": new, "confirm": new},
+    )
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200  # this browser stays logged in
+    assert other.get("/staff/").status_code == 302
+    with app.app_context():
+        record = db.session.scalars(
+            sa.select(AuditRecord).where(AuditRecord.action == "password_changed")
+        ).one()
+        assert new not in record.details
+        assert STAFF_PASSWORD not in record.details
+
+
+def test_passwords_are_argon2id(app, make_staff):
+    account = make_staff("committee")
+    with app.app_context():
+        assert db.session.get(StaffUser, account["id"]).password_hash.startswith("$argon2id$")
