@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.models.staff import Role
@@ -28,9 +29,11 @@ class MultiCheckboxField(SelectMultipleField):
 def role_choices():
     """The three staff roles, named for the admin."""
     return [
-        (Role.ADMIN.value, _l("Administrator (measures, periods, accounts, audit log)")),
-        (Role.MODERATOR.value, _l("Moderator (reviews comments)")),
-        (Role.COMMITTEE.value, _l("Committee member (summaries and downloads)")),
+        SelectChoice(
+            Role.ADMIN.value, _l("Administrator (measures, periods, accounts, audit log)")
+        ),
+        SelectChoice(Role.MODERATOR.value, _l("Moderator (reviews comments)")),
+        SelectChoice(Role.COMMITTEE.value, _l("Committee member (summaries and downloads)")),
     ]
 
 
