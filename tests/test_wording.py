@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -106,3 +105,121 @@ def test_the_check_catches_an_option_that_begins_with_another():
     first, second = (_folded(label) for label in parser.choices["position"])
     assert second.startswith(first)
     assert _folded("境(さかい)") == "境"
+
+
+# The key terms every list must cover (issue 12), by their Japanese form.
+KEY_TERMS = ("パブリックコメント", "意見", "受付番号", "アクセスキー", "施策", "市の考え方", "公表")
+KEY_TERMS += ("非公開", "職員", "条例", "期間")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_READING_IN_PARENTHESES = re.compile(
+    r"([\u4e00-\u9fff\u3005][\u4e00-\u9fff\u3005\u3041-\u309f]*)[(（][\u3041-\u309f\u30a0-\u30ff]+[)）]"
+)
+_RUBY_MARK = re.compile(r"\{([^{}|]+)\|[^{}|]+\}")
+_GLOSSARY_MARK = re.compile(r"\[\[[a-z-]+\|([^\]]+)\]\]")
+_DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # scripts written without word spaces
+
+
+def term_list(tag: str) -> list[dict[str, str]]:
+    """The rows of a locale's Terms table, by column name (the Rejected cell kept raw)."""
+    lines = (TERMS_DIR / f"{tag}.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("## Terms")
+    table = [line for line in lines[start:] if line.startswith("|")]
+    header = [cell.strip() for cell in _CELL_SPLIT.split(table[0].strip("|"))]
+    return [
+        dict(zip(header, (c.strip() for c in _CELL_SPLIT.split(row.strip("|"))), strict=True))
+        for row in table[2:]
+    ]
+
+
+def rejected_variants(tag: str) -> list[tuple[str, str]]:
+    """(Japanese term, rejected rendering) pairs of a locale's term list."""
+    return [
+        (row["Japanese"], variant)
+        for row in term_list(tag)
+        for variant in re.findall(r"`([^`]+)`", row["Rejected"])
+    ]
+
+
+def uses_variant(text: str, variant: str) -> bool:
+    """True if `variant` occurs in `text` as words (anywhere, in scripts without spaces)."""
+    text, variant = text.casefold(), variant.casefold()
+    if _NO_SPACES.search(variant):
+        return variant in text
+    pattern = rf"(?<![\w\u0900-\u097f]){re.escape(variant)}"
+    # Nepali postpositions join the word they follow (प्रणालीको): only its start must match.
+    if not _DEVANAGARI.search(variant):
+        pattern += r"(?![\w\u0900-\u097f])"
+    return re.search(pattern, text) is not None
+
+
+def _as_read(text: str) -> str:
+    # What the reader sees, readings aside: 意見(いけん) and {意見|いけん} are both 意見.
+    text = _RUBY_MARK.sub(r"\1", _GLOSSARY_MARK.sub(r"\1", text))
+    return _READING_IN_PARENTHESES.sub(r"\1", text)
+
+
+def _strings(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for key, value in node.items() if key != "locale" for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+def resident_texts(locale) -> list[tuple[str, str]]:
+    """(where, text) of every translated message and content string residents read in a locale."""
+    with po_path(locale.catalog).open("rb") as handle:
+        catalog = read_po(handle, locale=locale.babel_code)
+    texts = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        texts += [(f"{locale.catalog} catalog: {msgid!r}", s) for s in strings if s]
+    content = CONTENT_DIR / f"{locale.tag}.json"
+    if content.exists():
+        doc = json.loads(content.read_text(encoding="utf-8"))
+        texts += [(f"portal/content/{content.name}", s) for s in _strings(doc)]
+    return [(where, _as_read(text)) for where, text in texts]
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_every_locale_has_a_term_list_with_the_key_terms(tag):
+    rows = term_list(tag)
+    japanese = " ".join(row["Japanese"] for row in rows)
+    missing = [term for term in KEY_TERMS if term not in japanese]
+    assert not missing, f"translations/terms/{tag}.md lacks {missing}"
+    language_column = list(rows[0])[2]
+    assert all(row[language_column] for row in rows), f"{tag}: a term without its rendering"
+
+
+@pytest.mark.parametrize("locale", LOCALES, ids=TAGS)
+def test_no_string_uses_a_rejected_rendering_of_a_key_term(locale):
+    variants = rejected_variants(locale.tag)
+    found = [
+        f"{where} uses {variant!r} (for {term}; see translations/terms/{locale.tag}.md)"
+        for where, text in resident_texts(locale)
+        for term, variant in variants
+        if uses_variant(text, variant)
+    ]
+    assert not found, "\n".join(found[:10])
+
+
+def test_rejected_renderings_are_found_as_a_reader_would_see_them():
+    assert uses_variant("Chỉ cán bộ thành phố mới xem được", "cán bộ")
+    assert uses_variant("Ý kiến của bạn.", "bạn")
+    assert not uses_variant("The comment was deleted.", "delete")
+    assert not uses_variant("Ý kiến của quý vị.", "bạn")
+    assert uses_variant("तपाईंको पाठ तल सुरक्षित छ", "तपाईंको पाठ")
+    assert uses_variant("स्वघोषणा प्रणालीको उपयोग", "स्वघोषणा प्रणाली")
+    assert not uses_variant("इसेसाकी", "Isesaki")
+    assert uses_variant("(Isesaki)", "isesaki")
+    assert uses_variant(_as_read("この 施策(しさく) に ついて"), "施策")
+    assert uses_variant(_as_read("あなた の いけん"), "いけん")
+    assert not uses_variant(_as_read("あなたの 意見(いけん)"), "いけん")
+    assert not uses_variant(_as_read("{意見|いけん}を [[npo|NPO]]に"), "いけん")
+    assert ("vi", "cán bộ") in [("vi", v) for _term, v in rejected_variants("vi")]
