@@ -223,3 +223,24 @@ def test_rejected_renderings_are_found_as_a_reader_would_see_them():
     assert not uses_variant(_as_read("あなたの 意見(いけん)"), "いけん")
     assert not uses_variant(_as_read("{意見|いけん}を [[npo|NPO]]に"), "いけん")
     assert ("vi", "cán bộ") in [("vi", v) for _term, v in rejected_variants("vi")]
+
+
+def test_easy_japanese_messages_give_every_kanji_word_its_own_reading():
+    [easy] = [locale for locale in LOCALES if locale.tag == "ja-x-easy"]
+    with po_path(easy.catalog).open("rb") as handle:
+        catalog = read_po(handle, locale=easy.babel_code)
+    # Kanji, then okurigana only, then the reading: 市の意見(いけん) would put いけん over 市の意見.
+    word_with_reading = re.compile(
+        r"[\u4e00-\u9fff\u3005]+[\u3041-\u309f]*[(（][\u3041-\u309f\u30a0-\u30ff]+[)）]"
+    )
+    kanji = re.compile(r"[\u4e00-\u9fff\u3005]")
+    strings = [
+        string
+        for message in catalog
+        if message.id
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+    ]
+    assert any("日(にち)" in string for string in strings)  # plural forms are read too
+    bare = [string for string in strings if kanji.search(word_with_reading.sub("", string))]
+    assert not bare, bare[:3]
+    assert kanji.search(word_with_reading.sub("", "市の意見(いけん)"))
