@@ -67,3 +67,35 @@ def test_seed_can_open_comment_periods(app, runner):
     assert "32 comment periods opened" in result.output
     again = runner.invoke(args=["seed", "--open-days", "30"])
     assert "0 comment periods opened" in again.output
+
+
+def test_reseeding_brings_reviewed_wording_to_an_existing_database(app, runner, client):
+    # A database seeded before the wording review still holds the old translations.
+    old_title = (
+        "Pagbuo ng Multikultural na Lipunan ng Magkakasamang Pamumuhay at Pagsusulong ng "
+        "Pandaigdigang Pakikipagpalitan"
+    )
+    old_summary = "Thành phố vận hành đúng đắn chế độ công khai thông tin để có nền hành chính"
+    with app.app_context():
+        tagalog, vietnamese = (
+            db.session.scalar(
+                sa.select(MeasureText)
+                .join(Measure)
+                .where(Measure.code == code, MeasureText.locale == locale)
+            )
+            for code, locale in (("5-(5)", "tl"), ("5-(2)", "vi"))
+        )
+        tagalog.title = old_title
+        vietnamese.summary = old_summary + ", cởi mở và quản lý chặt chẽ thông tin cá nhân."
+        db.session.commit()
+    assert old_title in client.get("/tl/measures/5-5").get_data(as_text=True)
+
+    result = runner.invoke(args=["seed"])
+
+    assert "0 created, 2 updated" in result.output
+    tagalog_page = client.get("/tl/measures/5-5").get_data(as_text=True)
+    assert old_title not in tagalog_page
+    assert "Sama-samang Pamumuhay ng Iba&#39;t Ibang Kultura" in tagalog_page
+    vietnamese_page = client.get("/vi/measures/5-2").get_data(as_text=True)
+    assert old_summary not in vietnamese_page
+    assert "bảo vệ quyền riêng tư của người dân" in vietnamese_page
