@@ -1,0 +1,595 @@
+"""Load test the portal as residents use it, against gunicorn as run in production.
+
+Each simulated resident has its own cookie jar and, in a loop: fetches a measure page, sends a
+unique 200-800-character comment in Japanese, Vietnamese or Nepali with the form's CSRF token
+(and any other hidden field), follows the redirect and reads the receipt. Then the same clients
+fetch a static file, the home page and a measure page for a few seconds each, so their rates
+can be compared with what the same server does for a file on disk.
+
+Afterwards every receipt a client got must be exactly one stored comment with the text sent,
+and every stored comment must be one receipt.
+
+Usage (from the repository root, in the project's virtualenv):
+
+    python bench/load.py --clients 50 --seconds 30                 # SQLite in a temp dir
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/9 \\
+        python bench/load.py --clients 50 --seconds 30 --workers 2  # schema dropped and rebuilt
+    python bench/load.py --instances 2 --nginx ...                 # two gunicorns behind nginx
+
+The database named by DATABASE_URL is emptied: never point it at real data. Redis db given
+by REDIS_URL is flushed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import multiprocessing
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
+_ATTR = re.compile(r'(name|value)="([^"]*)"')
+_RECEIPT = re.compile(r'class="receipt-number">([^<]+)<')
+_KEY = re.compile(r'class="access-key">([^<]+)<')
+_MEASURE_LINK = re.compile(r'href="/ja/measures/(\d+-\d+)"')
+
+# Sentences residents might write; comments are built from them plus a unique serial.
+SENTENCES = {
+    "ja": [
+        "行政改革の方向性には賛成ですが、窓口の待ち時間がまだ長いと感じています。",
+        "オンライン申請を増やすときは、高齢者やスマートフォンを持たない人への支援も考えてください。",
+        "公共施設の統廃合については、地域ごとの説明会を開いてから決めてほしいです。",
+        "外国人住民にも分かるように、やさしい日本語での案内を増やしてください。",
+        "市の職員の皆さんの努力には感謝していますが、手続きの簡素化をもっと進めてほしいです。",
+        "財政の見通しを分かりやすい図で公開していただけると、市民も議論に参加しやすくなります。",
+        "子育て世代の声を聞く機会を、平日の夜や週末にも設けてください。",
+    ],
+    "vi": [
+        "Tôi đồng ý với hướng cải cách hành chính, nhưng thời gian chờ ở quầy vẫn còn dài.",
+        "Khi tăng thủ tục trực tuyến, xin hãy hỗ trợ người cao tuổi và người không có điện thoại thông minh.",
+        "Tôi mong thành phố tổ chức buổi giải thích ở từng khu vực trước khi sáp nhập cơ sở công cộng.",
+        "Xin hãy có thêm hướng dẫn bằng tiếng Nhật dễ hiểu và tiếng Việt cho cư dân nước ngoài.",
+        "Tôi cảm ơn nhân viên thành phố, nhưng mong thủ tục được đơn giản hơn nữa.",
+        "Nếu ngân sách được công bố bằng biểu đồ dễ hiểu, người dân sẽ dễ tham gia thảo luận hơn.",
+    ],
+    "ne": [
+        "म प्रशासनिक सुधारको दिशासँग सहमत छु, तर काउन्टरमा पर्खने समय अझै लामो छ।",
+        "अनलाइन आवेदन बढाउँदा वृद्धवृद्धा र स्मार्टफोन नभएका मानिसहरूलाई पनि सहयोग गर्नुहोस्।",
+        "सार्वजनिक सुविधा गाभ्नुअघि हरेक क्षेत्रमा जानकारी सभा गर्नुहोस्।",
+        "विदेशी बासिन्दाका लागि सजिलो जापानी र नेपाली भाषामा जानकारी बढाउनुहोस्।",
+        "नगरपालिकाका कर्मचारीहरूलाई धन्यवाद, तर प्रक्रिया अझ सरल बनाउनुहोस्।",
+        "बजेटलाई बुझ्न सजिलो चित्रमा प्रकाशित गरे नागरिकहरू छलफलमा सजिलै सहभागी हुन सक्छन्।",
+    ],
+}
+SERIAL = {"ja": "(意見番号 {})", "vi": "(Ý kiến số {})", "ne": "(राय नम्बर {})"}
+
+
+def comment_text(language: str, serial: str, rng: random.Random) -> str:
+    """A unique comment of 200 to 800 characters in `language`."""
+    target = rng.randint(200, 800)
+    parts = [SERIAL[language].format(serial)]
+    while sum(len(p) + 1 for p in parts) < target:
+        parts.append(rng.choice(SENTENCES[language]))
+    text = " ".join(parts)
+    return text[:800].rstrip()
+
+
+def stored_form(text: str) -> str:
+    """The comment as the portal stores it (NFC, trimmed)."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+class Browser:
+    """One resident: a keep-alive connection and a cookie jar of their own.
+
+    Cookies are sent back whatever their Secure flag: browsers treat http://127.0.0.1 as a
+    secure context, and the production session cookie is Secure.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        """Send one request; returns (status, headers, body text)."""
+        headers = {"Host": self.host, "Accept-Language": "ja"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (0, 1):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A sync worker closes idle keep-alive connections: reconnect once, but never
+                # resend a POST that might have arrived (that would be a double submission).
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                if attempt or method == "POST":
+                    raise
+        for value in response.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(value)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+        return response.status, response.headers, data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def hidden_fields(page: str) -> dict:
+    """Every hidden input of the page's comment form (CSRF token, submission token...)."""
+    start = page.find('class="comment-form"')
+    fields = {}
+    for tag in _HIDDEN.findall(page[start:] if start >= 0 else page):
+        attrs = dict(_ATTR.findall(tag))
+        if "name" in attrs:
+            fields[attrs["name"]] = html.unescape(attrs.get("value", ""))
+    return fields
+
+
+@dataclass
+class ClientResult:
+    """What one worker process's clients saw."""
+
+    flows: list[float] = field(default_factory=list)
+    posts: list[float] = field(default_factory=list)
+    receipts: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # number, key, text, slug
+    errors: dict[str, int] = field(default_factory=dict)
+    gets: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def merge(self, other: ClientResult) -> None:
+        self.flows += other.flows
+        self.posts += other.posts
+        self.receipts += other.receipts
+        for kind, n in other.errors.items():
+            self.errors[kind] = self.errors.get(kind, 0) + n
+        for kind, n in other.gets.items():
+            self.gets[kind] = self.gets.get(kind, 0) + n
+
+
+def resident_flow(browser: Browser, slug: str, language: str, serial: str, rng, result) -> None:
+    """One resident's comment: measure page, POST, receipt. Records times and the receipt."""
+    path = f"/{language}/measures/{slug}"
+    start = time.perf_counter()
+    status, _h, page = browser.request("GET", path)
+    if status != 200:
+        result.error(f"GET measure {status}")
+        return
+    text = comment_text(language, serial, rng)
+    form = hidden_fields(page)
+    form.update(
+        body=text,
+        language=language,
+        respondent_type="lives",
+        age_band="",
+        district="",
+        position="",
+        name="",
+        address="",
+        email="",
+        phone="",
+        consent="y",
+    )
+    post_start = time.perf_counter()
+    status, headers, _page = browser.request("POST", path, form)
+    result.posts.append(time.perf_counter() - post_start)
+    if status != 303:
+        result.error(f"POST {status}")
+        return
+    location = urllib.parse.urlsplit(headers["Location"]).path
+    status, _h, receipt = browser.request("GET", location)
+    number, key = _RECEIPT.search(receipt), _KEY.search(receipt)
+    if status != 200 or not number or not key:
+        result.error(f"receipt {status}")
+        return
+    result.flows.append(time.perf_counter() - start)
+    result.receipts.append((number[1].strip(), key[1].strip(), stored_form(text), slug))
+
+
+def run_clients(host, port, clients, deadline, slugs, seed, mode) -> ClientResult:
+    """Run `clients` residents in threads until `deadline` (time.time()); one process's share."""
+    result = ClientResult()
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        rng = random.Random(f"{seed}-{number}")
+        browser = Browser(host, port)
+        own = ClientResult()
+        count = 0
+        while time.time() < deadline:
+            count += 1
+            try:
+                if mode == "flow":
+                    language = rng.choice(("ja", "vi", "ne"))
+                    serial = f"{seed}-{number}-{count}"
+                    resident_flow(browser, rng.choice(slugs), language, serial, rng, own)
+                else:
+                    path = {
+                        "static": "/static/portal.css",
+                        "home": "/ja/",
+                        "measure": f"/ja/measures/{rng.choice(slugs)}",
+                    }[mode]
+                    status, _h, _b = browser.request("GET", path)
+                    key = "ok" if status == 200 else f"GET {mode} {status}"
+                    own.gets[key] = own.gets.get(key, 0) + 1
+            except (OSError, http.client.HTTPException) as exc:
+                own.error(type(exc).__name__)
+                browser.close()
+                browser = Browser(host, port)
+        browser.close()
+        with lock:
+            result.merge(own)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return result
+
+
+def _run_share(args) -> ClientResult:
+    return run_clients(*args)
+
+
+def run_load(host, port, clients, seconds, slugs, mode="flow", processes=None) -> ClientResult:
+    """Spread `clients` over a few processes (one Python process cannot drive 50 fast clients)."""
+    processes = processes or max(1, min(clients, os.cpu_count() or 1))
+    deadline = time.time() + seconds
+    seed = secrets.token_hex(3)
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    tasks = [(host, port, n, deadline, slugs, f"{seed}{i}", mode) for i, n in enumerate(shares)]
+    total = ClientResult()
+    if processes == 1:
+        total.merge(run_clients(*tasks[0]))
+        return total
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for part in pool.map(_run_share, tasks):
+            total.merge(part)
+    return total
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The p-th percentile (0-100) in milliseconds; 0 without samples."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index] * 1000
+
+
+# -- the no-loss check -------------------------------------------------------------------------
+
+
+def check_receipts(database_url: str, receipts: list[tuple[str, str, str, str]]) -> list[str]:
+    """Problems found comparing the receipts clients got with the stored comments ([] = none).
+
+    Every receipt must be exactly one stored comment whose text is the text sent and whose
+    access key is the key shown; every stored comment must be one receipt a client got.
+    """
+    import sqlalchemy as sa
+
+    from portal.models.comments import hash_access_key
+
+    engine = sa.create_engine(_sqlalchemy_url(database_url))
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT receipt_number, body, access_key_hash FROM comments")
+        ).all()
+    engine.dispose()
+    stored: dict[str, list] = {}
+    for number, body, key_hash in rows:
+        stored.setdefault(number, []).append((body, key_hash))
+    problems = []
+    seen: set[str] = set()
+    for number, key, text, _slug in receipts:
+        if number in seen:
+            problems.append(f"receipt {number} was given to two submissions")
+        seen.add(number)
+        matches = stored.get(number, [])
+        if len(matches) != 1:
+            problems.append(f"receipt {number}: {len(matches)} stored comments")
+            continue
+        body, key_hash = matches[0]
+        if body != text:
+            problems.append(f"receipt {number}: stored text differs from the text sent")
+        if key_hash != hash_access_key(key):
+            problems.append(f"receipt {number}: the access key shown does not open it")
+    for number, matches in stored.items():
+        if number not in seen:
+            problems.append(f"stored comment {number} ({len(matches)}) has no receipt")
+    return problems
+
+
+# -- the server under test ---------------------------------------------------------------------
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, timeout: float = 60.0, process=None) -> None:
+    """Wait until something answers on `port`."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+@dataclass
+class Server:
+    """gunicorn instance(s), optionally behind nginx; `port` is where clients connect."""
+
+    port: int
+    database_url: str
+    processes: list = field(default_factory=list)
+    workdir: str = ""
+
+    def stop(self) -> None:
+        """Stop every process started for this server."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def server_environment(database_url: str, redis_url: str | None, extra=None) -> dict:
+    """The README's production environment, with a submit limit a load test does not hit."""
+    env = dict(os.environ)
+    env.pop("REDIS_URL", None)
+    env.update(
+        PORTAL_ENV="production",
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=database_url,
+        PORTAL_TRUSTED_HOSTS="127.0.0.1,localhost",
+        # Every simulated resident comes from 127.0.0.1: one address, thousands of comments.
+        PORTAL_SUBMIT_LIMIT="10000000 per minute",
+        PORTAL_LOOKUP_LIMIT="10000000 per minute",
+        PORTAL_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra or {})
+    return env
+
+
+def prepare_database(database_url: str | None, redis_url: str | None, workdir: str) -> str:
+    """An empty, migrated, seeded database with every measure open; returns its URL."""
+    if not database_url:
+        database_url = f"sqlite:///{workdir}/bench.sqlite3"
+    elif database_url.startswith(("postgres://", "postgresql://")):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(_sqlalchemy_url(database_url))
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+    env = server_environment(database_url, redis_url)
+    portal = [sys.executable, "-c", "from portal.cli import main; main()"]
+    for command in (["db", "upgrade"], ["seed", "--open-days", "30"]):
+        subprocess.run(portal + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    return database_url
+
+
+def start_server(
+    database_url: str | None,
+    redis_url: str | None = None,
+    workers: int = 2,
+    instances: int = 1,
+    nginx: bool = False,
+    extra_env: dict | None = None,
+) -> Server:
+    """Start `instances` gunicorns (`gunicorn --preload`, as in the README) on one database."""
+    workdir = tempfile.mkdtemp(prefix="portal-bench-")
+    database_url = prepare_database(database_url, redis_url, workdir)
+    server = Server(port=0, database_url=database_url, workdir=workdir)
+    ports = []
+    try:
+        for _ in range(instances):
+            port = free_port()
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--preload",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ]
+            proxy = {"PORTAL_PROXY_COUNT": "1"} if nginx else {}
+            env = server_environment(database_url, redis_url, {**proxy, **(extra_env or {})})
+            server.processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+            ports.append(port)
+        for port, process in zip(ports, server.processes, strict=True):
+            wait_for(port, process=process)
+        server.port = ports[0]
+        if nginx:
+            server.port = free_port()
+            server.processes.append(start_nginx(server.port, ports, workdir))
+            wait_for(server.port)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Popen:
+    """Debian's nginx with deploy/nginx-multi.conf, listening on `port`, balancing `upstreams`."""
+    template = (ROOT / "deploy" / "nginx-multi.conf").read_text()
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
+    config = (
+        template.replace("listen 80;", f"listen 127.0.0.1:{port};")
+        .replace("    server 127.0.0.1:8001;\n    server 127.0.0.1:8002;", servers)
+        .replace("/srv/portal/portal/static/", f"{ROOT}/portal/static/")
+    )
+    conf = Path(workdir) / "nginx.conf"
+    conf.write_text(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
+        "events {{ worker_connections 1024; }}\nhttp {{\n"
+        "  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n"
+        "  fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n"
+        "  include /etc/nginx/mime.types;\n{c}\n}}\n".format(d=workdir, c=config)
+    )
+    return subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-e", f"{workdir}/error.log"])
+
+
+def measure_slugs(port: int) -> list[str]:
+    """The slugs of every measure, read from the home page."""
+    browser = Browser("127.0.0.1", port)
+    status, _h, page = browser.request("GET", "/ja/")
+    browser.close()
+    slugs = sorted(set(_MEASURE_LINK.findall(page)))
+    if status != 200 or not slugs:
+        raise RuntimeError(f"home page answered {status} with {len(slugs)} measures")
+    return slugs
+
+
+# -- the benchmark -----------------------------------------------------------------------------
+
+
+def benchmark(server: Server, clients: int, seconds: float, phase_seconds: float) -> dict:
+    """Run the resident flow, then the static/home/measure phases; returns the figures."""
+    slugs = measure_slugs(server.port)
+    flow = run_load("127.0.0.1", server.port, clients, seconds, slugs, "flow")
+    figures = {
+        "accepted": len(flow.receipts),
+        "per_second": len(flow.receipts) / seconds,
+        "flow": [percentile(flow.flows, p) for p in (50, 95, 99)],
+        "post": [percentile(flow.posts, p) for p in (50, 95, 99)],
+        "errors": flow.errors,
+        "receipts": flow.receipts,
+    }
+    for mode in ("static", "home", "measure"):
+        if phase_seconds <= 0:
+            break
+        result = run_load("127.0.0.1", server.port, clients, phase_seconds, slugs, mode)
+        figures[mode] = result.gets.get("ok", 0) / phase_seconds
+        figures[mode + "_errors"] = {k: v for k, v in result.gets.items() if k != "ok"}
+        figures[mode + "_errors"].update(result.errors)
+    return figures
+
+
+def print_figures(figures: dict, label: str) -> None:
+    """The figures as a small report."""
+    print(f"== {label}")
+    print(f"accepted comments: {figures['accepted']}  ({figures['per_second']:.1f}/s)")
+    print("flow  p50/p95/p99: {:.0f} / {:.0f} / {:.0f} ms".format(*figures["flow"]))
+    print("POST  p50/p95/p99: {:.0f} / {:.0f} / {:.0f} ms".format(*figures["post"]))
+    print(f"errors: {figures['errors'] or 'none'}")
+    if "static" in figures:
+        static = figures["static"] or 1
+        for mode in ("static", "home", "measure"):
+            extra = figures[mode + "_errors"]
+            print(
+                f"{mode:8} {figures[mode]:8.1f} req/s  ratio to static {figures[mode] / static:.2f}"
+                + (f"  errors {extra}" if extra else "")
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 if any receipt or stored comment does not match."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--phase-seconds", type=float, default=None, help="static/home/measure")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--instances", type=int, default=1)
+    parser.add_argument("--nginx", action="store_true", help="put nginx in front (deploy/)")
+    args = parser.parse_args(argv)
+    phase = args.phase_seconds if args.phase_seconds is not None else max(3, args.seconds / 5)
+    database_url = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    server = start_server(database_url, redis_url, args.workers, args.instances, args.nginx)
+    try:
+        figures = benchmark(server, args.clients, args.seconds, phase)
+        problems = check_receipts(server.database_url, figures["receipts"])
+    finally:
+        server.stop()
+    backend = server.database_url.split(":", 1)[0]
+    label = (
+        f"{backend}, {args.instances}×gunicorn --preload --workers {args.workers}"
+        f"{' behind nginx' if args.nginx else ''}, {args.clients} clients, {args.seconds:g} s"
+    )
+    print_figures(figures, label)
+    print(
+        f"no-loss check: {len(figures['receipts'])} receipts, "
+        + ("all match one stored comment each" if not problems else f"{len(problems)} problems")
+    )
+    for problem in problems[:20]:
+        print("  " + problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
