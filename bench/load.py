@@ -33,7 +33,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -495,11 +494,11 @@ def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Pop
     )
     conf = Path(workdir) / "nginx.conf"
     conf.write_text(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n"
-        "events {{ worker_connections 1024; }}\nhttp {{\n"
-        "  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n"
-        "  fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n"
-        "  include /etc/nginx/mime.types;\n{c}\n}}\n".format(d=workdir, c=config)
+        f"daemon off;\nworker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\n"
+        "events { worker_connections 1024; }\nhttp {\n"
+        f"  access_log off;\n  client_body_temp_path {workdir}/body;\n  proxy_temp_path {workdir}/proxy;\n"
+        f"  fastcgi_temp_path {workdir}/fcgi;\n  uwsgi_temp_path {workdir}/uwsgi;\n  scgi_temp_path {workdir}/scgi;\n"
+        f"  include /etc/nginx/mime.types;\n{config}\n}}\n"
     )
     return subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-e", f"{workdir}/error.log"])
 
