@@ -24,6 +24,7 @@ from portal.models.moderation import (
     TranslationMethod,
 )
 from portal.models.staff import AuditRecord, PasswordReset, RecoveryCode, Role, StaffUser
+from portal.models.submissions import ContentVersion, SubmissionToken
 
 __all__ = [
     "AuditRecord",
@@ -33,6 +34,7 @@ __all__ = [
     "CommentAttachment",
     "CommentMeasureLink",
     "CommentTranslation",
+    "ContentVersion",
     "ModerationTemplate",
     "PasswordReset",
     "RecoveryCode",
@@ -41,6 +43,7 @@ __all__ = [
     "ResultsCorrection",
     "Role",
     "StaffUser",
+    "SubmissionToken",
     "TranslationMethod",
     "AreaText",
     "Comment",

@@ -70,6 +70,8 @@ class CommentForm(FlaskForm):
     email = StringField(_l("Email"))
     phone = StringField(_l("Phone"))
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
+    # One per rendered form: sending the same form twice gives back the first receipt.
+    submission_token = HiddenField()
 
     def __init__(self, *args, max_length: int, require_contact: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -6,13 +6,11 @@ import logging
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
-from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
 from portal.public.forms import (
     CommentForm,
@@ -20,13 +18,18 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
+from portal.services.published import PublishedMeasure, PublishedOutline, published_outline
+from portal.services.sanitize import clean_text
 from portal.services.submission import (
     CommentInput,
     ContactInput,
     EmptyComment,
     PeriodNotOpen,
     find_comment,
+    find_submission,
+    new_submission_token,
     submit_comment,
+    valid_submission_token,
 )
 
 log = logging.getLogger(__name__)
@@ -55,16 +58,19 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
-def measure_or_404(slug: str) -> Measure:
+def outline() -> PublishedOutline:
+    """The published outline for this request (one version check per request at most)."""
+    if "portal_outline" not in g:
+        g.portal_outline = published_outline(current_app._get_current_object())
+    return g.portal_outline
+
+
+def measure_or_404(slug: str) -> PublishedMeasure:
     """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
-    area_number, _sep, number = slug.partition("-")
-    if not (area_number.isdigit() and number.isdigit()):
+    measure = outline().by_slug.get(slug)
+    if measure is None:
         abort(404)
-    return db.first_or_404(
-        select(Measure)
-        .join(Measure.area)
-        .where(PriorityArea.number == int(area_number), Measure.number == int(number))
-    )
+    return measure
 
 
 def comment_form(**kwargs) -> CommentForm:
@@ -76,17 +82,18 @@ def comment_form(**kwargs) -> CommentForm:
     )
     if request.method == "GET":
         form.language.data = default_comment_language(g.portal_locale.tag)
+    if not valid_submission_token(form.submission_token.data):
+        form.submission_token.data = new_submission_token()
     return form
 
 
 def _glossary() -> dict:
     """Every glossary entry in the page's locale, by key."""
-    locale = g.portal_locale.tag
-    return {term.key: term.text(locale) for term in db.session.scalars(select(GlossaryTerm))}
+    return outline().glossary(g.portal_locale.tag)
 
 
 def render_measure(
-    measure: Measure, form: CommentForm, status: int = 200, notice: str | None = None
+    measure: PublishedMeasure, form: CommentForm, status: int = 200, notice: str | None = None
 ):
     """The measure page with its comment form (also used to show the form again after an error)."""
     return (
@@ -105,8 +112,9 @@ def render_measure(
 @bp.route("/")
 def index():
     """The five priority areas and their measures, each with the state of its comment period."""
-    areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
-    return render_template("public/index.html", areas=areas, now=utcnow(), glossary=_glossary())
+    return render_template(
+        "public/index.html", areas=outline().areas, now=utcnow(), glossary=_glossary()
+    )
 
 
 def _submit_limit() -> str:
@@ -149,9 +157,24 @@ def measure(slug: str):
             phone=form.phone.data or "",
         ),
     )
+    token = form.submission_token.data
     try:
-        comment, access_key = submit_comment(measure, data, now)
-        db.session.commit()
+        try:
+            comment, access_key = submit_comment(measure, data, now, token)
+            receipt_number = comment.receipt_number
+            db.session.commit()
+        except IntegrityError:
+            # This form was sent before (a double click, a retry, the back button): the same
+            # text gets the first receipt again; a changed text is a comment of its own.
+            db.session.rollback()
+            earlier = find_submission(token)
+            if earlier is None:
+                raise
+            comment, access_key = earlier
+            if comment.body != clean_text(data.body):
+                comment, access_key = submit_comment(measure, data, now)
+                db.session.commit()
+            receipt_number = comment.receipt_number
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
@@ -167,8 +190,9 @@ def measure(slug: str):
                 "Nothing was sent. Your text is still below: please try again in a moment."
             ),
         )
-    log.info("comment %s received on %s", comment.receipt_number, measure.code)
-    session[FRESH_RECEIPT] = {"receipt_number": comment.receipt_number, "access_key": access_key}
+    # Values taken before the commit: reading them afterwards would reload the comment.
+    log.info("comment %s received on %s", receipt_number, measure.code)
+    session[FRESH_RECEIPT] = {"receipt_number": receipt_number, "access_key": access_key}
     return redirect(url_for("public.new_receipt"), code=303)
 
 
@@ -180,7 +204,10 @@ def new_receipt():
     if not comment:
         return redirect(url_for("public.lookup_receipt"))
     response = render_template(
-        "public/receipt_new.html", comment=comment, access_key=fresh["access_key"]
+        "public/receipt_new.html",
+        comment=comment,
+        measure=outline().by_id[comment.measure_id],
+        access_key=fresh["access_key"],
     )
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -191,6 +218,7 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
         render_template(
             "public/receipt_status.html",
             comment=comment,
+            measure=outline().by_id[comment.measure_id],
             withdraw_form=withdraw_form,
             notice=notice,
             receipt_number=request.form.get("receipt_number", ""),

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Comment, ContactDetails, Measure
+from portal.models import Comment, ContactDetails
 from portal.models.comments import hash_access_key, new_access_key
+from portal.models.submissions import SubmissionToken
 from portal.services.language import detect_language
 from portal.services.sanitize import clean_line, clean_text
+
+# A form's token proves nothing but that the same form is sent again; after a few hours a
+# resubmission is a new comment, and the sealed access key should not outlive its use.
+SUBMISSION_TOKEN_LIFETIME = timedelta(hours=3)
+_TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+class OpenMeasure(Protocol):
+    """What submitting needs of a measure (the model and the published snapshot both fit)."""
+
+    id: int
+    code: str
+
+    def accepts_comments(self, now: datetime) -> bool: ...
 
 
 class PeriodNotOpen(Exception):
@@ -58,10 +77,47 @@ class CommentInput:
     received_at: datetime | None = None
 
 
-def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple[Comment, str]:
+def new_submission_token() -> str:
+    """A one-time token for a rendered comment form (192 random bits, URL-safe)."""
+    return secrets.token_urlsafe(24)
+
+
+def valid_submission_token(value: str | None) -> str | None:
+    """`value` if it has the shape of a token this portal issues, else None."""
+    return value if value and _TOKEN_FORMAT.match(value) else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(b"submission-token:" + token.encode()).hexdigest()
+
+
+def _keystream(token: str) -> bytes:
+    # A one-time pad: every token is random and seals exactly one key.
+    return hashlib.sha256(b"sealed-access-key:" + token.encode()).digest()
+
+
+def _seal(access_key: str, token: str) -> str:
+    return bytes(a ^ b for a, b in zip(access_key.encode(), _keystream(token), strict=False)).hex()
+
+
+def _unseal(sealed: str, token: str) -> str:
+    return bytes(
+        a ^ b for a, b in zip(bytes.fromhex(sealed), _keystream(token), strict=False)
+    ).decode()
+
+
+def submit_comment(
+    measure: OpenMeasure,
+    data: CommentInput,
+    now: datetime,
+    submission_token: str | None = None,
+) -> tuple[Comment, str]:
     """Store a comment and its contact details; return the comment and its one-time access key.
 
-    The caller commits. The access key is returned once and only its hash is stored.
+    The caller commits. The access key is returned once and only its hash is stored. With a
+    `submission_token`, a second submission of the same form fails on the token's primary key
+    (sqlalchemy.exc.IntegrityError, at this flush or at commit): the caller rolls back and
+    answers with `find_submission(token)`.
     """
     if not measure.accepts_comments(now):
         raise PeriodNotOpen(measure.code)
@@ -71,7 +127,7 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
     access_key = new_access_key()
     detection = detect_language(body)
     comment = Comment(
-        measure=measure,
+        measure_id=measure.id,
         body=body,
         declared_language=data.declared_language,
         detected_language=detection.language,
@@ -101,8 +157,37 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
                 created_at=now,
             )
         )
+    if submission_token:
+        db.session.add(
+            SubmissionToken(
+                token_hash=_token_hash(submission_token),
+                comment_id=comment.id,
+                sealed_key=_seal(access_key, submission_token),
+                created_at=now,
+            )
+        )
     db.session.flush()
     return comment, access_key
+
+
+def find_submission(submission_token: str) -> tuple[Comment, str] | None:
+    """The comment a form with this token already sent, and its access key; None if none."""
+    row = db.session.get(SubmissionToken, _token_hash(submission_token))
+    if row is None:
+        return None
+    comment = db.session.get(Comment, row.comment_id)
+    access_key = _unseal(row.sealed_key, submission_token)
+    if comment is None or not comment.key_matches(access_key):
+        return None
+    return comment, access_key
+
+
+def purge_submission_tokens(now: datetime) -> int:
+    """Forget tokens (and their sealed keys) older than their lifetime; returns how many."""
+    result = db.session.execute(
+        delete(SubmissionToken).where(SubmissionToken.created_at < now - SUBMISSION_TOKEN_LIFETIME)
+    )
+    return result.rowcount
 
 
 def normalize_receipt_number(value: str) -> str:
