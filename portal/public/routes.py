@@ -6,6 +6,7 @@ import logging
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.database import utcnow
@@ -34,6 +35,10 @@ from portal.services.submission import (
 
 log = logging.getLogger(__name__)
 FRESH_RECEIPT = "fresh_receipt"
+# Stand-ins for the per-visitor values in a cached page; they cannot occur in real content.
+_CSRF_SLOT = "\x00csrf-token\x00"
+_SUBMISSION_SLOT = "\x00submission-token\x00"
+_MAX_CACHED_PAGES = 2000
 
 
 @root_bp.route("/")
@@ -48,7 +53,9 @@ def root():
 def pull_locale(endpoint, values):
     """Every public URL names its locale; remember it as the visitor's choice."""
     g.portal_locale = BY_TAG[values.pop("lang_code")]
-    session["locale"] = g.portal_locale.tag
+    # Writing the same value would still re-sign and resend the session cookie every time.
+    if session.get("locale") != g.portal_locale.tag:
+        session["locale"] = g.portal_locale.tag
 
 
 @bp.url_defaults
@@ -109,11 +116,52 @@ def render_measure(
     )
 
 
+def _cached_page(key: tuple, render) -> str:
+    """The page `render()` makes, rendered once per outline version and `key`.
+
+    A public page's HTML depends only on the outline version, the locale, the host (absolute
+    hreflang links) and the period states it shows; `key` names all but the version. Rendering
+    was most of a page view's cost, and a flash crowd reads the same few pages.
+    """
+    pages = outline().pages
+    key = (g.portal_locale.tag, request.host, *key)
+    page = pages.get(key)
+    if page is None:
+        page = render()
+        if len(pages) >= _MAX_CACHED_PAGES:
+            pages.clear()
+        pages[key] = page
+    return page
+
+
 @bp.route("/")
 def index():
     """The five priority areas and their measures, each with the state of its comment period."""
-    return render_template(
-        "public/index.html", areas=outline().areas, now=utcnow(), glossary=_glossary()
+    now = utcnow()
+    areas = outline().areas
+    periods = tuple((m.state(now), m.days_left(now)) for area in areas for m in area.measures)
+    return _cached_page(
+        ("index", periods),
+        lambda: render_template("public/index.html", areas=areas, now=now, glossary=_glossary()),
+    )
+
+
+def _blank_measure_page(measure: PublishedMeasure):
+    """The measure page with an empty comment form, from the cache with this visitor's tokens."""
+    now = utcnow()
+
+    def render() -> str:
+        form = comment_form()
+        html, _status = render_measure(measure, form)
+        return html.replace(generate_csrf(), _CSRF_SLOT).replace(
+            form.submission_token.data, _SUBMISSION_SLOT
+        )
+
+    page = _cached_page(
+        ("measure", measure.slug, measure.state(now), measure.days_left(now)), render
+    )
+    return page.replace(_CSRF_SLOT, generate_csrf()).replace(
+        _SUBMISSION_SLOT, new_submission_token()
     )
 
 
@@ -130,9 +178,9 @@ def _lookup_limit() -> str:
 def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
     measure = measure_or_404(slug)
-    form = comment_form()
     if request.method == "GET":
-        return render_measure(measure, form)
+        return _blank_measure_page(measure)
+    form = comment_form()
     now = utcnow()
     if not measure.accepts_comments(now):
         return render_measure(

@@ -117,6 +117,8 @@ class PublishedOutline:
     by_slug: dict[str, PublishedMeasure] = field(default_factory=dict)
     by_id: dict[int, PublishedMeasure] = field(default_factory=dict)
     _glossaries: dict[str, dict[str, GlossaryEntry]] = field(default_factory=dict)
+    # Finished pages rendered from this version, by whatever else they depend on (see views).
+    pages: dict[tuple, str] = field(default_factory=dict)
 
     def glossary(self, locale: str) -> dict[str, GlossaryEntry]:
         """Every glossary entry in `locale` (Japanese when not translated), by key."""
