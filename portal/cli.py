@@ -53,6 +53,8 @@ def demo_command(port: int, host: str) -> None:
     """Create or upgrade the database, seed the outline, open all measures for 30 days, and serve."""
     from werkzeug.serving import run_simple
 
+    # One command, no worker to start: background jobs run in this process as they come.
+    current_app.config["PORTAL_JOBS"] = "inline"
     upgrade()
     report = seed_outline()
     opened = open_unscheduled_measures(30)
@@ -66,6 +68,19 @@ def demo_command(port: int, host: str) -> None:
         click.echo(f"  {role:10} {email:34} password: {password}")
     click.echo(f"Portal running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background jobs from the Redis queue (REDIS_URL); start one or more per machine."""
+    from portal.services import jobs
+
+    if not current_app.config["PORTAL_JOBS_REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: without it jobs run in the web process.")
+    click.echo(f"Working the '{jobs.QUEUE_NAME}' queue (Ctrl+C to stop)")
+    jobs.run_worker(current_app._get_current_object(), burst=burst)
 
 
 def _read_password(prompt: str) -> str:
@@ -235,6 +250,7 @@ def init_app(app) -> None:
     for command in (
         seed_command,
         demo_command,
+        worker_command,
         comments_group,
         translate,
         create_user_command,

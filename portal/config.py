@@ -35,6 +35,21 @@ def _development_secret_key(instance_path: str) -> str:
     return key
 
 
+def check_worker_count(environ, workers: int) -> None:
+    """Refuse production with several worker processes and rate limits counted per process.
+
+    Without REDIS_URL each process keeps its own counts, so 4 workers let a script send four
+    times the limit, and a second server doubles it again. gunicorn.conf.py calls this.
+    """
+    production = environ.get("PORTAL_ENV", "production") == "production"
+    if production and workers > 1 and not environ.get("REDIS_URL"):
+        raise ConfigurationError(
+            f"{workers} worker processes and no REDIS_URL: each process would count rate "
+            "limits on its own. Set REDIS_URL (shared by every worker and server) or run "
+            "one worker."
+        )
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the configuration mapping; `overrides` (tests, CLI) win over the environment."""
     overrides = overrides or {}
@@ -60,6 +75,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "30 per 10 minutes"),
         "PORTAL_LOOKUP_LIMIT": os.environ.get("PORTAL_LOOKUP_LIMIT", "30 per 10 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Background jobs (portal.services.jobs): on RQ when Redis is there, else run at once.
+        "PORTAL_JOBS_REDIS_URL": os.environ.get("REDIS_URL"),
+        "PORTAL_JOBS": os.environ.get(
+            "PORTAL_JOBS", "rq" if os.environ.get("REDIS_URL") else "inline"
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -42,6 +42,8 @@ def _test_config(database_uri: str, **extra) -> dict:
         "PORTAL_ENV": "testing",
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_uri,
+        # Background jobs run at once, so a test sees their effect (tests/test_jobs.py uses RQ).
+        "PORTAL_JOBS": "inline",
         **extra,
     }
 

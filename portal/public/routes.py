@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
+from portal.services import jobs
 from portal.services.published import PublishedMeasure, PublishedOutline, published_outline
 from portal.services.sanitize import clean_text
 from portal.services.submission import (
@@ -32,6 +34,11 @@ from portal.services.submission import (
     submit_comment,
     valid_submission_token,
 )
+
+try:  # campaign grouping comes with the moderation queue; comments are accepted without it
+    from portal.services.duplicates import group_new_comment
+except ImportError:
+    group_new_comment = None
 
 log = logging.getLogger(__name__)
 FRESH_RECEIPT = "fresh_receipt"
@@ -209,7 +216,7 @@ def measure(slug: str):
     try:
         try:
             comment, access_key = submit_comment(measure, data, now, token)
-            receipt_number = comment.receipt_number
+            receipt_number, comment_id = comment.receipt_number, comment.id
             db.session.commit()
         except IntegrityError:
             # This form was sent before (a double click, a retry, the back button): the same
@@ -221,8 +228,8 @@ def measure(slug: str):
             comment, access_key = earlier
             if comment.body != clean_text(data.body):
                 comment, access_key = submit_comment(measure, data, now)
-                db.session.commit()
-            receipt_number = comment.receipt_number
+            receipt_number, comment_id = comment.receipt_number, comment.id
+            db.session.commit()
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
@@ -240,8 +247,18 @@ def measure(slug: str):
         )
     # Values taken before the commit: reading them afterwards would reload the comment.
     log.info("comment %s received on %s", receipt_number, measure.code)
+    _after_submission(comment_id)
     session[FRESH_RECEIPT] = {"receipt_number": receipt_number, "access_key": access_key}
     return redirect(url_for("public.new_receipt"), code=303)
+
+
+def _after_submission(comment_id: int) -> None:
+    """Queue the work a new comment brings that the resident need not wait for."""
+    if group_new_comment is not None:
+        jobs.enqueue("portal.services.duplicates.group_new_comment", comment_id)
+    # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
+    if secrets.randbelow(256) == 0:
+        jobs.enqueue("portal.services.submission.purge_expired_submission_tokens")
 
 
 @bp.route("/receipts/new")

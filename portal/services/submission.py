@@ -182,6 +182,13 @@ def find_submission(submission_token: str) -> tuple[Comment, str] | None:
     return comment, access_key
 
 
+def purge_expired_submission_tokens() -> int:
+    """Background job: forget expired submission tokens now."""
+    from portal.database import utcnow
+
+    return purge_submission_tokens(utcnow())
+
+
 def purge_submission_tokens(now: datetime) -> int:
     """Forget tokens (and their sealed keys) older than their lifetime; returns how many."""
     result = db.session.execute(

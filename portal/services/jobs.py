@@ -1,0 +1,90 @@
+"""Work that need not hold up a resident, on RQ over the Redis the portal already uses.
+
+`enqueue("portal.services.x.func", *args)` puts the call on the `portal` queue when the app's
+`PORTAL_JOBS` is ``rq`` (the default when REDIS_URL is set), and `portal worker` runs it. In
+``inline`` mode (no Redis, `portal demo`, tests) the call runs at once in this process, in an
+app context of its own, so the one-command start needs no worker. Either way a job runs in a
+fresh database session and is committed when it returns (a job is a transaction, as a request
+or a CLI command is); it takes plain arguments (ids, not ORM objects) and must be safe to run
+twice, since RQ retries a job that failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app, has_app_context
+
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "portal"
+RETRIES = 3
+_worker_app: Flask | None = None
+
+
+def _resolve(func_path: str) -> Callable:
+    module_name, _sep, name = func_path.rpartition(".")
+    if not module_name.startswith("portal."):
+        raise ValueError(f"jobs run portal functions only, not {func_path!r}")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def _app() -> Flask:
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:  # an RQ worker started without `portal worker`
+        from portal import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def perform(func_path: str, *args):
+    """Run one job now: `func_path(*args)` in a fresh app context, committed if it returns."""
+    func = _resolve(func_path)
+    with _app().app_context():
+        try:
+            result = func(*args)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return result
+
+
+def queue(app: Flask | None = None):
+    """The RQ queue of `app` (the current app by default)."""
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    connection = Redis.from_url(app.config["PORTAL_JOBS_REDIS_URL"])
+    return Queue(QUEUE_NAME, connection=connection)
+
+
+def enqueue(func_path: str, *args) -> None:
+    """Run `func_path(*args)` in the background (RQ) or, without a queue, right now."""
+    _resolve(func_path)  # a typo fails here, in the caller, not later in a worker
+    if current_app.config["PORTAL_JOBS"] != "rq":
+        perform(func_path, *args)
+        return
+    from rq import Retry
+
+    queue().enqueue(perform, func_path, *args, retry=Retry(max=RETRIES, interval=[5, 30, 120]))
+    log.debug("job %s queued", func_path)
+
+
+def run_worker(app: Flask, burst: bool = False) -> None:
+    """Work the queue until stopped (or until it is empty, with `burst`)."""
+    from rq import SimpleWorker
+
+    global _worker_app
+    _worker_app = app
+    q = queue(app)
+    # SimpleWorker runs jobs in this process: no fork per job, and the database pool and the
+    # language models loaded once serve every job.
+    SimpleWorker([q], connection=q.connection).work(burst=burst, with_scheduler=not burst)
