@@ -45,6 +45,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 _HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 _ATTR = re.compile(r'(name|value)="([^"]*)"')
@@ -224,9 +225,10 @@ def resident_flow(browser: Browser, slug: str, language: str, serial: str, rng, 
     result.receipts.append((number[1].strip(), key[1].strip(), stored_form(text), slug))
 
 
-def run_clients(host, port, clients, deadline, slugs, seed, mode) -> ClientResult:
-    """Run `clients` residents in threads until `deadline` (time.time()); one process's share."""
+def run_clients(host, port, clients, seconds, slugs, seed, mode) -> ClientResult:
+    """Run `clients` residents in threads for `seconds`; one process's share."""
     result = ClientResult()
+    deadline = time.time() + seconds
     lock = threading.Lock()
 
     def client(number: int) -> None:
@@ -273,10 +275,9 @@ def _run_share(args) -> ClientResult:
 def run_load(host, port, clients, seconds, slugs, mode="flow", processes=None) -> ClientResult:
     """Spread `clients` over a few processes (one Python process cannot drive 50 fast clients)."""
     processes = processes or max(1, min(clients, os.cpu_count() or 1))
-    deadline = time.time() + seconds
     seed = secrets.token_hex(3)
     shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-    tasks = [(host, port, n, deadline, slugs, f"{seed}{i}", mode) for i, n in enumerate(shares)]
+    tasks = [(host, port, n, seconds, slugs, f"{seed}{i}", mode) for i, n in enumerate(shares)]
     total = ClientResult()
     if processes == 1:
         total.merge(run_clients(*tasks[0]))
@@ -383,7 +384,7 @@ class Server:
         """Stop every process started for this server."""
         for process in self.processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                process.send_signal(signal.SIGINT)  # quick shutdown: nothing is in flight
         for process in self.processes:
             try:
                 process.wait(timeout=15)
@@ -430,10 +431,28 @@ def prepare_database(database_url: str | None, redis_url: str | None, workdir: s
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
-    env = server_environment(database_url, redis_url)
-    portal = [sys.executable, "-c", "from portal.cli import main; main()"]
-    for command in (["db", "upgrade"], ["seed", "--open-days", "30"]):
-        subprocess.run(portal + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    # `portal db upgrade` and `portal seed --open-days 30`, in this process to save a start-up.
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.cli import open_unscheduled_measures
+    from portal.extensions import db
+    from portal.services.content import seed_outline
+
+    app = create_app(
+        {
+            "PORTAL_ENV": "testing",
+            "SECRET_KEY": "setup",
+            "PORTAL_LOG_LEVEL": "WARNING",
+            "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        seed_outline()
+        open_unscheduled_measures(30)
+        db.session.commit()
+        db.engine.dispose()
     return database_url
 
 

@@ -18,9 +18,7 @@ def form_from(page: str, **fields) -> dict:
     """The comment form of `page`, filled in, with its hidden tokens."""
     token = _TOKEN.search(page)
     assert token, "the comment form has no submission token"
-    return valid_comment(
-        csrf_token=csrf_token_from(page), submission_token=token[1], **fields
-    )
+    return valid_comment(csrf_token=csrf_token_from(page), submission_token=token[1], **fields)
 
 
 def receipt_of(client, response) -> tuple[str, str]:
@@ -116,8 +114,7 @@ def test_two_posts_of_one_form_at_the_same_moment_store_one_comment(app, open_me
         responses[name] = client.post(open_measure, data=data)
 
     threads = [
-        threading.Thread(target=send, args=(name, c))
-        for name, c in (("a", browser), ("b", twin))
+        threading.Thread(target=send, args=(name, c)) for name, c in (("a", browser), ("b", twin))
     ]
     for thread in threads:
         thread.start()
