@@ -378,20 +378,27 @@ class Server:
     port: int
     database_url: str
     processes: list = field(default_factory=list)
+    instance_ports: list = field(default_factory=list)
     workdir: str = ""
 
     def stop(self) -> None:
-        """Stop every process started for this server."""
+        """Stop every process started for this server (each leads its own process group)."""
         for process in self.processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)  # quick shutdown: nothing is in flight
+                os.killpg(process.pid, signal.SIGINT)  # quick shutdown: nothing is in flight
         for process in self.processes:
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                process.kill()
+                # Freeing the language models at exit can take seconds on a busy machine.
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# Every instance of one deployment signs sessions and CSRF tokens with the same key.
+_SECRET_KEY = secrets.token_hex(32)
 
 
 def server_environment(database_url: str, redis_url: str | None, extra=None) -> dict:
@@ -400,7 +407,7 @@ def server_environment(database_url: str, redis_url: str | None, extra=None) -> 
     env.pop("REDIS_URL", None)
     env.update(
         PORTAL_ENV="production",
-        SECRET_KEY=secrets.token_hex(32),
+        SECRET_KEY=_SECRET_KEY,
         DATABASE_URL=database_url,
         PORTAL_TRUSTED_HOSTS="127.0.0.1,localhost",
         # Every simulated resident comes from 127.0.0.1: one address, thousands of comments.
@@ -487,11 +494,14 @@ def start_server(
             ]
             proxy = {"PORTAL_PROXY_COUNT": "1"} if nginx else {}
             env = server_environment(database_url, redis_url, {**proxy, **(extra_env or {})})
-            server.processes.append(subprocess.Popen(command, env=env, cwd=ROOT))
+            server.processes.append(
+                subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+            )
             ports.append(port)
         for port, process in zip(ports, server.processes, strict=True):
             wait_for(port, process=process)
         server.port = ports[0]
+        server.instance_ports = ports
         if nginx:
             server.port = free_port()
             server.processes.append(start_nginx(server.port, ports, workdir))
@@ -519,7 +529,11 @@ def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Pop
         f"  fastcgi_temp_path {workdir}/fcgi;\n  uwsgi_temp_path {workdir}/uwsgi;\n  scgi_temp_path {workdir}/scgi;\n"
         f"  include /etc/nginx/mime.types;\n{config}\n}}\n"
     )
-    return subprocess.Popen(["nginx", "-c", str(conf), "-p", workdir, "-e", f"{workdir}/error.log"])
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen(
+        [nginx, "-c", str(conf), "-p", workdir, "-e", f"{workdir}/error.log"],
+        start_new_session=True,
+    )
 
 
 def measure_slugs(port: int) -> list[str]:
