@@ -46,6 +46,7 @@ FRESH_RECEIPT = "fresh_receipt"
 _CSRF_SLOT = "\x00csrf-token\x00"
 _SUBMISSION_SLOT = "\x00submission-token\x00"
 _MAX_CACHED_PAGES = 2000
+READ_ONLY_VERSION_AGE = 1.0  # seconds
 
 
 @root_bp.route("/")
@@ -75,7 +76,10 @@ def add_locale(endpoint, values):
 def outline() -> PublishedOutline:
     """The published outline for this request (one version check per request at most)."""
     if "portal_outline" not in g:
-        g.portal_outline = published_outline(current_app._get_current_object())
+        # Pages that only read may be a second behind another server's edit; a POST (the
+        # period check of a comment) always asks the database.
+        max_age = 0.0 if request.method == "POST" else READ_ONLY_VERSION_AGE
+        g.portal_outline = published_outline(current_app._get_current_object(), max_age)
     return g.portal_outline
 
 

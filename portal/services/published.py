@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -168,18 +169,39 @@ def current_version() -> str:
     return db.session.scalar(select(ContentVersion.token).where(ContentVersion.id == 1)) or ""
 
 
-def published_outline(app: Flask) -> PublishedOutline:
-    """The outline at the current version: this process's snapshot, rebuilt if it is stale."""
-    version = current_version()
-    holder = app.extensions.setdefault(_EXTENSION_KEY, {"outline": None, "lock": threading.Lock()})
+def published_outline(app: Flask, max_age: float = 0.0) -> PublishedOutline:
+    """The outline at the current version: this process's snapshot, rebuilt if it is stale.
+
+    With `max_age`, a version checked less than that many seconds ago is trusted without
+    asking the database again (read-only pages: another server's edit shows up that much
+    later). A change committed by this process is always seen at once.
+    """
+    holder = app.extensions.setdefault(
+        _EXTENSION_KEY, {"outline": None, "lock": threading.Lock(), "checked": (0.0, -1)}
+    )
     outline = holder["outline"]
-    if outline is not None and outline.version == version:
+    checked_at, changes_seen = holder["checked"]
+    if (
+        max_age
+        and outline is not None
+        and changes_seen == _local_changes[0]
+        and time.monotonic() - checked_at < max_age
+    ):
         return outline
-    with holder["lock"]:  # one thread rebuilds; the others of this process wait for it
-        outline = holder["outline"]
-        if outline is None or outline.version != version:
-            outline = holder["outline"] = _load(version)
+    changes = _local_changes[0]
+    version = current_version()
+    if outline is None or outline.version != version:
+        with holder["lock"]:  # one thread rebuilds; the others of this process wait for it
+            outline = holder["outline"]
+            if outline is None or outline.version != version:
+                outline = holder["outline"] = _load(version)
+    holder["checked"] = (time.monotonic(), changes)
     return outline
+
+
+# Outline changes committed (or about to be) by this process: they make every snapshot of it
+# check the version again, whatever its max_age.
+_local_changes = [0]
 
 
 def _replace_version_on_content_change(session: Session, flush_context, instances) -> None:
@@ -196,6 +218,7 @@ def _replace_version_on_content_change(session: Session, flush_context, instance
         )
         if changed.rowcount == 0:
             connection.execute(insert(ContentVersion).values(id=1, token=token))
+        _local_changes[0] += 1
         return
 
 
