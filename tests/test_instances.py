@@ -7,6 +7,7 @@ submission token, the rate limits and the receipts must not care which one answe
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,29 @@ def test_residents_through_nginx_lose_nothing(servers):
     assert load.check_receipts(servers.database_url, result.receipts) == [
         f"stored comment {n} (1) has no receipt" for n in sorted(earlier)
     ]
+
+
+def test_a_staff_edit_through_one_server_is_seen_by_every_server(servers):
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import Measure
+
+    app = create_app(
+        {
+            "PORTAL_ENV": "testing",
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": servers.database_url,
+        }
+    )
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "3-(2)"))
+        text = measure.text("ja")
+        text.title = "改訂された施策の題名(二つのサーバーで確認)"
+        db.session.commit()
+        db.engine.dispose()
+    time.sleep(1.2)  # read-only pages trust a version checked within the last second
+    for port in servers.instance_ports:
+        for _ in range(4):  # whichever worker of the instance answers
+            status, _h, page = load.Browser("127.0.0.1", port).request("GET", "/ja/measures/3-2")
+            assert status == 200
+            assert "改訂された施策の題名" in page
