@@ -182,7 +182,7 @@ def test_a_staff_edit_through_one_server_is_seen_by_every_server(servers):
         text.title = "改訂された施策の題名(二つのサーバーで確認)"
         db.session.commit()
         db.engine.dispose()
-    time.sleep(1.2)  # read-only pages trust a version checked within the last second
+    time.sleep(1.2)  # each process trusts a version checked within the last second
     for port in servers.instance_ports:
         for _ in range(4):  # whichever worker of the instance answers
             status, _h, page = load.Browser("127.0.0.1", port).request("GET", "/ja/measures/3-2")

@@ -46,7 +46,7 @@ FRESH_RECEIPT = "fresh_receipt"
 _CSRF_SLOT = "\x00csrf-token\x00"
 _SUBMISSION_SLOT = "\x00submission-token\x00"
 _MAX_CACHED_PAGES = 2000
-READ_ONLY_VERSION_AGE = 1.0  # seconds
+VERSION_AGE = 1.0  # seconds
 
 
 @root_bp.route("/")
@@ -76,10 +76,10 @@ def add_locale(endpoint, values):
 def outline() -> PublishedOutline:
     """The published outline for this request (one version check per request at most)."""
     if "portal_outline" not in g:
-        # Pages that only read may be a second behind another server's edit; a POST (the
-        # period check of a comment) always asks the database.
-        max_age = 0.0 if request.method == "POST" else READ_ONLY_VERSION_AGE
-        g.portal_outline = published_outline(current_app._get_current_object(), max_age)
+        # Another server's edit is seen at most this late; this process's own at once. The
+        # period's own dates are applied to the exact time of each comment either way: only
+        # a staff change of a period (ending it early) can reach a comment up to a second late.
+        g.portal_outline = published_outline(current_app._get_current_object(), VERSION_AGE)
     return g.portal_outline
 
 
