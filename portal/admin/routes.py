@@ -165,7 +165,8 @@ def measure_period(code: str):
             )
         except PeriodRuleError as refusal:
             db.session.rollback()
-            form.closes_at.errors.append(period_error_message(refusal.code))
+            target = form.short_reason if refusal.code == "short_without_reason" else form.closes_at
+            target.errors = [*target.errors, period_error_message(refusal.code)]
         else:
             db.session.commit()
             flash(_("The comment period has been saved. Residents see it now."), "info")
