@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -55,15 +56,20 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
+# ASCII digits only, and short: str.isdigit() accepts "²" and "①", which int() refuses, and a
+# 20-digit number overflows the database's integer column.
+_SLUG = re.compile(r"([0-9]{1,3})-([0-9]{1,3})", re.ASCII)
+
+
 def measure_or_404(slug: str) -> Measure:
     """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
-    area_number, _sep, number = slug.partition("-")
-    if not (area_number.isdigit() and number.isdigit()):
+    match = _SLUG.fullmatch(slug)
+    if not match:
         abort(404)
     return db.first_or_404(
         select(Measure)
         .join(Measure.area)
-        .where(PriorityArea.number == int(area_number), Measure.number == int(number))
+        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
     )
 
 
@@ -74,7 +80,7 @@ def comment_form(**kwargs) -> CommentForm:
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
         **kwargs,
     )
-    if request.method == "GET":
+    if request.method != "POST":
         form.language.data = default_comment_language(g.portal_locale.tag)
     return form
 
@@ -123,7 +129,7 @@ def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
     measure = measure_or_404(slug)
     form = comment_form()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must not run the submission
         return render_measure(measure, form)
     now = utcnow()
     if not measure.accepts_comments(now):

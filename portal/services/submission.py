@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,8 @@ from portal.models import Comment, ContactDetails, Measure
 from portal.models.comments import hash_access_key, new_access_key
 from portal.services.language import detect_language
 from portal.services.sanitize import clean_line, clean_text
+
+_RECEIPT_NUMBER = re.compile(r"PC-[0-9]{4}-[0-9]{6,12}", re.ASCII)
 
 
 class PeriodNotOpen(Exception):
@@ -111,8 +114,12 @@ def find_comment(receipt_number: str, access_key: str) -> Comment | None:
     A wrong key and an unknown number give the same answer, so the lookup does not reveal
     which receipt numbers exist.
     """
-    comment = db.session.scalar(
-        select(Comment).where(Comment.receipt_number == normalize_receipt_number(receipt_number))
+    number = normalize_receipt_number(receipt_number)
+    # Only a well-formed number reaches the database: PostgreSQL refuses a NUL in a string.
+    comment = (
+        db.session.scalar(select(Comment).where(Comment.receipt_number == number))
+        if _RECEIPT_NUMBER.fullmatch(number)
+        else None
     )
     if comment is None:
         hash_access_key(access_key)  # same work as a real check: no timing hint either

@@ -1,0 +1,125 @@
+"""Findings of the security evaluation: each one, seen from outside, stays fixed."""
+
+import sqlalchemy as sa
+from conftest import csrf_token_from, valid_comment
+
+from portal.extensions import db
+from portal.models import Comment
+
+
+def _count_comments(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Comment))
+
+
+# Finding 6: requests that gave a 500 with a traceback.
+
+
+def test_odd_measure_addresses_are_a_plain_not_found(client):
+    slugs = [
+        "%C2%B2-1",
+        "1-%E2%91%A0",
+        "%EF%BC%91-1",
+        "1-99999999999999999999",
+        "9223372036854775808-1",
+    ]
+    for slug in slugs + ["2147483648-1", "1-00000000000000000001", "-1", "1-"]:
+        response = client.get(f"/ja/measures/{slug}")
+        assert response.status_code == 404, slug
+        assert "ページが見つかりません" in response.get_data(as_text=True)
+
+
+def test_comment_on_unknown_measure_without_token_is_not_found(client):
+    response = client.post("/en/measures/99-99", data=valid_comment())
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_comment_on_unknown_measure_when_rate_limited_is_not_found(app, client):
+    app.config["PORTAL_SUBMIT_LIMIT"] = "1 per minute"
+    client.post("/en/measures/99-98", data=valid_comment())
+    response = client.post("/en/measures/99-98", data=valid_comment())
+    assert response.status_code in (404, 429)
+    assert response.status_code != 500
+
+
+def test_strange_receipt_numbers_are_not_found(client):
+    page = client.get("/en/receipts").get_data(as_text=True)
+    token = csrf_token_from(page)
+    for number in ["PC-2026-\x00000001", "PC\x00", "PC-2026-ÿÿÿ", "①②③", "x" * 5000]:
+        lookup = client.post(
+            "/en/receipts",
+            data={"receipt_number": number, "access_key": "AAAA-BBBB-CCCC", "csrf_token": token},
+        )
+        assert lookup.status_code == 404, repr(number)
+        withdraw = client.post(
+            "/en/receipts/withdraw",
+            data={"receipt_number": number, "access_key": "AAAA\x00", "csrf_token": token},
+        )
+        assert withdraw.status_code == 404, repr(number)
+
+
+def test_invalid_bytes_in_a_receipt_number_are_not_found(client):
+    page = client.get("/en/receipts").get_data(as_text=True)
+    body = (
+        b"receipt_number=PC-2026-%00%FF%FE&access_key=%C0%AF&csrf_token="
+        + csrf_token_from(page).encode()
+    )
+    for path in ("/en/receipts", "/en/receipts/withdraw"):
+        response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 404
+
+
+# Finding 9: pages that refill contact details must not be kept by any cache.
+
+
+def test_refused_comment_pages_are_not_cached(app, client, submit, open_measure):
+    refused = submit(open_measure, name="伊勢崎花子", consent=None)
+    assert refused.status_code == 422
+    assert refused.headers["Cache-Control"] == "no-store"
+    no_token = client.post(open_measure, data=valid_comment(name="伊勢崎花子"))
+    assert no_token.status_code == 400
+    assert no_token.headers["Cache-Control"] == "no-store"
+
+
+def test_held_back_comment_page_is_not_cached(app, submit, open_measure):
+    app.config["PORTAL_SUBMIT_LIMIT"] = "1 per minute"
+    submit(open_measure)
+    held_back = submit(open_measure, name="伊勢崎花子")
+    assert held_back.status_code == 429
+    assert held_back.headers["Cache-Control"] == "no-store"
+
+
+def test_every_page_with_a_form_is_not_cached(client, open_measure):
+    for path in (open_measure, "/en/receipts"):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_reading_pages_without_forms_may_be_cached(client):
+    assert "no-store" not in client.get("/en/privacy").headers.get("Cache-Control", "")
+
+
+# Finding 10: smaller ones.
+
+
+def test_head_on_a_measure_sends_nothing(app, client, open_measure):
+    response = client.head(open_measure)
+    assert response.status_code == 200
+    assert _count_comments(app) == 0
+
+
+def test_pages_carry_a_permissions_policy(client):
+    policy = client.get("/ja/").headers["Permissions-Policy"]
+    assert "camera=()" in policy
+    assert "geolocation=()" in policy
+
+
+def test_hsts_only_in_production(client, monkeypatch):
+    assert "Strict-Transport-Security" not in client.get("/ja/privacy").headers
+    from portal import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "localhost")
+    production = create_app({"PORTAL_ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    headers = production.test_client().get("/ja/privacy").headers
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
