@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
+from portal import logs
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LOCALES, select_babel_locale
@@ -24,16 +24,6 @@ class LocaleConverter(BaseConverter):
     regex = "|".join(sorted((locale.tag for locale in LOCALES), key=len, reverse=True))
 
 
-def _configure_logging(app: Flask) -> None:
-    """Send the portal's own log lines (receipt numbers, never contact details) to stderr."""
-    logger = logging.getLogger("portal")
-    logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-
-
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the portal application. `overrides` replace settings (used by tests and the CLI)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -41,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, overrides))
     app.url_map.converters["locale"] = LocaleConverter
 
-    _configure_logging(app)
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)

@@ -42,7 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "PORTAL_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement values never go into an exception's message (and so never into a log).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         # Name and address are never published; some cities require them for a valid comment.
         "PORTAL_REQUIRE_CONTACT": os.environ.get("PORTAL_REQUIRE_CONTACT", "").lower() in TRUTHY,

@@ -1,10 +1,14 @@
 """Findings of the security evaluation: each one, seen from outside, stays fixed."""
 
+import logging
+
 import sqlalchemy as sa
 from conftest import csrf_token_from, valid_comment
 
 from portal.extensions import db
+from portal.logs import portal_handler
 from portal.models import Comment
+from portal.models.comments import hash_access_key
 
 
 def _count_comments(app) -> int:
@@ -123,3 +127,76 @@ def test_hsts_only_in_production(client, monkeypatch):
     production = create_app({"PORTAL_ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     headers = production.test_client().get("/ja/privacy").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+# Findings 1 and 7: the log holds no personal data and no forged lines.
+
+CONTACT = {
+    "name": "伊勢崎花子",
+    "address": "群馬県伊勢崎市今泉町二丁目410",
+    "email": "hanako@example.jp",
+    "phone": "0270-24-5111",
+}
+KNOWN_KEY = "ABCD-EFGH-JKMN"
+
+
+def _log_text(caplog) -> str:
+    """Everything the portal's log handler would have written for the captured records."""
+    handler = portal_handler()
+    return "\n".join(
+        [handler.format(record) for record in caplog.records]
+        + [record.getMessage() for record in caplog.records]
+    )
+
+
+def test_failed_write_logs_no_comment_contact_or_key(
+    app, submit, open_measure, caplog, monkeypatch
+):
+    monkeypatch.setattr("portal.services.submission.new_access_key", lambda: KNOWN_KEY)
+    body = "窓口の待ち時間について意見します。"
+    with app.app_context():
+        db.session.execute(sa.text("ALTER TABLE comment_contacts RENAME TO contacts_away"))
+        db.session.commit()
+    try:
+        with caplog.at_level(logging.INFO):
+            response = submit(open_measure, body=body, **CONTACT)
+    finally:
+        with app.app_context():
+            db.session.execute(sa.text("ALTER TABLE contacts_away RENAME TO comment_contacts"))
+            db.session.commit()
+    assert response.status_code == 503
+    assert body in response.get_data(as_text=True)
+    logged = _log_text(caplog)
+    assert "could not be stored" in logged
+    assert "1-(1)" in logged
+    for secret in [body, *CONTACT.values(), KNOWN_KEY, hash_access_key(KNOWN_KEY)]:
+        assert secret not in logged
+    assert _count_comments(app) == 0
+
+
+def test_unexpected_error_logs_where_not_what(app, submit, open_measure, caplog, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    body = "この意見は記録に残してはいけません"
+
+    def failing_detector(text):
+        raise RuntimeError(f"cannot read {text!r}")
+
+    monkeypatch.setattr("portal.services.submission.detect_language", failing_detector)
+    with caplog.at_level(logging.INFO):
+        response = submit(open_measure, body=body, email="hanako@example.jp")
+    assert response.status_code == 500
+    logged = "\n".join(portal_handler().format(record) for record in caplog.records)
+    assert "RuntimeError" in logged
+    assert "failing_detector" in logged
+    assert body not in logged
+    assert "hanako@example.jp" not in logged
+
+
+def test_line_breaks_in_a_path_cannot_forge_log_lines(client, caplog):
+    forged = "1-1\n2026-12-01 09:00:00,000 INFO portal: comment PC-2026-000001 withdrawn"
+    with caplog.at_level(logging.INFO):
+        client.post("/en/measures/" + forged.replace("\n", "%0A").replace(" ", "%20"))
+    lines = [portal_handler().format(record) for record in caplog.records]
+    assert any("form token rejected" in line for line in lines)
+    assert all("\n" not in line for line in lines)
+    assert any("1-1\\n2026-12-01" in line for line in lines)

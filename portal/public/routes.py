@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
+from portal.logs import describe_error
 from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
 from portal.public.forms import (
@@ -161,9 +162,9 @@ def measure(slug: str):
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
-    except SQLAlchemyError:
+    except SQLAlchemyError as error:
         db.session.rollback()
-        log.exception("comment on %s could not be stored", measure.code)
+        log.error("comment on %s could not be stored: %s", measure.code, describe_error(error))
         return render_measure(
             measure,
             form,
