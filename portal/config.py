@@ -61,6 +61,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "30 per 10 minutes"),
         "PORTAL_LOOKUP_LIMIT": os.environ.get("PORTAL_LOOKUP_LIMIT", "30 per 10 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # A Redis that accepts connections but never answers must not hold residents up: after
+        # a quarter of a second the limiter counts in memory (see below) and checks back later.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
