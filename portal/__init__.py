@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from portal import logs
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LOCALES, select_babel_locale
+from portal.proxy import TrustedProxyFix, parse_networks
 
 MIGRATIONS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
@@ -37,8 +38,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     if app.config["PORTAL_PROXY_COUNT"]:
-        proxies = app.config["PORTAL_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = TrustedProxyFix(
+            app.wsgi_app,
+            app.config["PORTAL_PROXY_COUNT"],
+            parse_networks(app.config["PORTAL_TRUSTED_PROXIES"]),
+        )
     babel.init_app(app, locale_selector=select_babel_locale)
 
     from portal import cli, errors, security, templating
@@ -51,4 +55,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    if app.config["PORTAL_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
+        "memory"
+    ):
+        logging.getLogger(__name__).warning(
+            "REDIS_URL is not set: each worker process counts rate limits on its own, so with "
+            "N workers a visitor gets N times the documented limit. Set REDIS_URL, or run one worker."
+        )
     return app

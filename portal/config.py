@@ -68,8 +68,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted,
+        # and the addresses they connect from (forwarded headers from anyone else are dropped).
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
+        "PORTAL_TRUSTED_PROXIES": os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         # Host names the portal answers to (comma-separated); others get 400, so a forged Host
         # header cannot end up in the absolute hreflang links.
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
@@ -86,4 +88,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "SECRET_KEY is not set: refusing to start in production without one."
             )
         config["SECRET_KEY"] = _development_secret_key(instance_path)
+    if env == "production" and not config["TRUSTED_HOSTS"]:
+        # Without it a forged Host header reaches absolute links and redirects.
+        raise ConfigurationError(
+            "PORTAL_TRUSTED_HOSTS is not set: refusing to start in production without the "
+            "host names the portal answers to."
+        )
     return config

@@ -208,8 +208,12 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
     )
 
 
+# One budget for look-ups and withdrawals together: both test a receipt number and a key.
+receipts_limit = limiter.shared_limit(_lookup_limit, scope="receipts", methods=["POST"])
+
+
 @bp.route("/receipts", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"], scope="receipts")
+@receipts_limit
 def lookup_receipt():
     """Receipt number + access key show the comment as submitted and what became of it."""
     form = ReceiptLookupForm()
@@ -228,7 +232,7 @@ def lookup_receipt():
 
 
 @bp.route("/receipts/withdraw", methods=["POST"])
-@limiter.limit(_lookup_limit, scope="receipts")
+@receipts_limit
 def withdraw_comment():
     """The author withdraws a comment that is still under review."""
     form = WithdrawForm()
