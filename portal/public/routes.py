@@ -27,7 +27,9 @@ from portal.services.submission import (
     ContactInput,
     EmptyComment,
     PeriodNotOpen,
+    claim_receipt,
     find_comment,
+    hand_off_receipt,
     submit_comment,
 )
 
@@ -158,6 +160,7 @@ def measure(slug: str):
     )
     try:
         comment, access_key = submit_comment(measure, data, now)
+        handoff = hand_off_receipt(comment, access_key, now)
         db.session.commit()
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
@@ -175,20 +178,21 @@ def measure(slug: str):
             ),
         )
     log.info("comment %s received on %s", comment.receipt_number, measure.code)
-    session[FRESH_RECEIPT] = {"receipt_number": comment.receipt_number, "access_key": access_key}
+    # Only a token that unseals the key goes into the (readable, replayable) session cookie.
+    session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)
 
 
 @bp.route("/receipts/new")
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
-    fresh = session.pop(FRESH_RECEIPT, None)
-    comment = fresh and find_comment(fresh["receipt_number"], fresh["access_key"])
-    if not comment:
+    token = session.pop(FRESH_RECEIPT, None)
+    claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
+    db.session.commit()
+    if claimed is None:
         return redirect(url_for("public.lookup_receipt"))
-    response = render_template(
-        "public/receipt_new.html", comment=comment, access_key=fresh["access_key"]
-    )
+    comment, access_key = claimed
+    response = render_template("public/receipt_new.html", comment=comment, access_key=access_key)
     return response, 200, {"Cache-Control": "no-store"}
 
 
