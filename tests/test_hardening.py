@@ -200,3 +200,63 @@ def test_line_breaks_in_a_path_cannot_forge_log_lines(client, caplog):
     assert any("form token rejected" in line for line in lines)
     assert all("\n" not in line for line in lines)
     assert any("1-1\\n2026-12-01" in line for line in lines)
+
+
+# Finding 10: what residents' text keeps.
+
+
+def _stored_body(app) -> str:
+    with app.app_context():
+        return db.session.scalars(sa.select(Comment.body)).one()
+
+
+def test_comment_of_invisible_characters_only_is_refused(app, submit, open_measure):
+    for invisible in ["\u200b\u200b", "\U000e0041\U000e0042\U000e007f", "\u2060 \ufeff\u3164"]:
+        response = submit("/en/measures/1-1", body=invisible)
+        assert response.status_code == 422
+        assert "Please write your comment." in response.get_data(as_text=True)
+    refused = submit("/vi/measures/1-1", body="\u200b")
+    assert "Vui lòng" in refused.get_data(as_text=True)
+    assert _count_comments(app) == 0
+
+
+def test_emoji_sequences_with_invisible_joiners_are_kept(app, submit, open_measure):
+    flag = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert submit(open_measure, body=f"賛成です{flag}{family}").status_code == 200
+    assert _stored_body(app) == f"賛成です{flag}{family}"
+
+
+def test_kanji_variants_are_kept_as_typed(app, submit, open_measure):
+    # U+FA19 神 and U+F91D 欄 are compatibility ideographs: NFC would replace them.
+    body = "\ufa19社の\uf91d干を直してください"
+    assert submit(open_measure, body=body).status_code == 200
+    assert _stored_body(app) == body
+
+
+def test_accents_typed_separately_become_the_letter_they_look_like(app, submit, open_measure):
+    assert submit("/vi/measures/1-1", body="Tie\u0302\u0301ng Vie\u0323\u0302t").status_code == 200
+    assert _stored_body(app) == "Tiếng Việt"
+
+
+def test_private_use_characters_are_refused_with_the_text_kept(app, submit, open_measure):
+    body = "渡\ue000さんの件で意見します"
+    response = submit("/en/measures/1-1", body=body, name="\ue001田")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count("only your own device can show") == 2
+    assert body in page
+    assert _count_comments(app) == 0
+    ja = submit(open_measure, body=body).get_data(as_text=True)
+    assert "お使いの端末でしか表示できない文字" in ja
+
+
+def test_privacy_notice_says_how_text_is_kept_in_every_language(client):
+    expected = {
+        "ja": "異体字",
+        "en": "variant forms of kanji are kept",
+        "vi": "ký tự dùng riêng",
+        "ne": "निजी प्रयोगका अक्षरहरू",
+    }
+    for tag, words in expected.items():
+        assert words in client.get(f"/{tag}/privacy").get_data(as_text=True), tag

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models import Comment, ContactDetails, Measure, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.services.language import detect_language
-from portal.services.sanitize import clean_line, clean_text
+from portal.services.sanitize import clean_line, clean_text, has_visible_text
 
 _RECEIPT_NUMBER = re.compile(r"PC-[0-9]{4}-[0-9]{6,12}", re.ASCII)
 
@@ -25,7 +25,7 @@ class PeriodNotOpen(Exception):
 
 
 class EmptyComment(ValueError):
-    """Nothing is left of the comment once whitespace and control characters are removed."""
+    """Nothing visible is left of the comment once it is cleaned."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
     if not measure.accepts_comments(now):
         raise PeriodNotOpen(measure.code)
     body = clean_text(data.body)
-    if not body:
+    if not has_visible_text(body):
         raise EmptyComment
     access_key = new_access_key()
     detection = detect_language(body)
