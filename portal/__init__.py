@@ -45,13 +45,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         )
     babel.init_app(app, locale_selector=select_babel_locale)
 
-    from portal import cli, errors, security, templating
+    from portal import cli, errors, health, metrics, security, templating
     from portal.public import bp as public_bp
     from portal.public import root_bp
 
     app.register_blueprint(root_bp)
     app.register_blueprint(public_bp)
     errors.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

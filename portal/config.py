@@ -78,6 +78,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
+        # /metrics answers only to "Authorization: Bearer <token>"; without a token it is a 404.
+        "PORTAL_METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

@@ -93,8 +93,10 @@ def _comment_form_again(status: int, notice: str):
 
 def handle_server_error(error: Exception):
     """Unexpected failures: a calm page in the visitor's language, details only in the log."""
+    from portal import metrics
     from portal.extensions import db
 
+    metrics.error("unhandled")
     db.session.rollback()
     _ensure_locale()
     return _error_page(

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import metrics
 from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
@@ -168,6 +169,7 @@ def measure(slug: str):
     except SQLAlchemyError as error:
         db.session.rollback()
         log.error("comment on %s could not be stored: %s", measure.code, describe_error(error))
+        metrics.error("storage")
         return render_measure(
             measure,
             form,
@@ -178,6 +180,7 @@ def measure(slug: str):
             ),
         )
     log.info("comment %s received on %s", comment.receipt_number, measure.code)
+    metrics.comment_received(comment.declared_language)
     # Only a token that unseals the key goes into the (readable, replayable) session cookie.
     session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)
