@@ -41,10 +41,8 @@ def test_comment_on_unknown_measure_without_token_is_not_found(client):
 
 def test_comment_on_unknown_measure_when_rate_limited_is_not_found(app, client):
     app.config["PORTAL_SUBMIT_LIMIT"] = "1 per minute"
-    client.post("/en/measures/99-98", data=valid_comment())
-    response = client.post("/en/measures/99-98", data=valid_comment())
-    assert response.status_code in (404, 429)
-    assert response.status_code != 500
+    statuses = [client.post("/en/measures/99-98", data=valid_comment()).status_code for _ in "ab"]
+    assert statuses == [404, 404]  # the second one is over the limit: still a plain 404
 
 
 def test_strange_receipt_numbers_are_not_found(client):
