@@ -136,3 +136,13 @@ def test_visitors_behind_the_local_proxy_are_counted_apart(app):
         assert _lookup(client, proxy, {"X-Forwarded-For": "198.51.100.1"}).status_code == 404
     assert _lookup(client, proxy, {"X-Forwarded-For": "198.51.100.1"}).status_code == 429
     assert _lookup(client, proxy, {"X-Forwarded-For": "198.51.100.2"}).status_code == 404
+
+
+@pytest.mark.parametrize("app_config", [BEHIND_PROXY])
+def test_proxy_on_a_unix_socket_is_trusted(app):
+    # gunicorn bound to a unix socket gives the peer as an empty string.
+    client = app.test_client()
+    socket_peer = {"REMOTE_ADDR": ""}
+    for _ in range(3):
+        assert _lookup(client, socket_peer, {"X-Forwarded-For": "198.51.100.1"}).status_code == 404
+    assert _lookup(client, socket_peer, {"X-Forwarded-For": "198.51.100.3"}).status_code == 404
