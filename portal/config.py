@@ -42,7 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "PORTAL_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement values never go into an exception's message (and so never into a log).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         # Name and address are never published; some cities require them for a valid comment.
         "PORTAL_REQUIRE_CONTACT": os.environ.get("PORTAL_REQUIRE_CONTACT", "").lower() in TRUTHY,
@@ -60,12 +61,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "30 per 10 minutes"),
         "PORTAL_LOOKUP_LIMIT": os.environ.get("PORTAL_LOOKUP_LIMIT", "30 per 10 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # A Redis that accepts connections but never answers must not hold residents up: after
+        # a quarter of a second the limiter counts in memory (see below) and checks back later.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted,
+        # and the addresses they connect from (forwarded headers from anyone else are dropped).
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
+        "PORTAL_TRUSTED_PROXIES": os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         # Host names the portal answers to (comma-separated); others get 400, so a forged Host
         # header cannot end up in the absolute hreflang links.
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
@@ -86,6 +92,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_UPLOAD_DIR": os.environ.get(
             "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
+        # /metrics answers only to "Authorization: Bearer <token>"; without a token it is a 404.
+        "PORTAL_METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
@@ -96,4 +104,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "SECRET_KEY is not set: refusing to start in production without one."
             )
         config["SECRET_KEY"] = _development_secret_key(instance_path)
+    if env == "production" and not config["TRUSTED_HOSTS"]:
+        # Without it a forged Host header reaches absolute links and redirects.
+        raise ConfigurationError(
+            "PORTAL_TRUSTED_HOSTS is not set: refusing to start in production without the "
+            "host names the portal answers to."
+        )
     return config

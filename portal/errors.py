@@ -8,7 +8,7 @@ from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from portal.i18n import BY_TAG, preferred_locale
 
@@ -90,14 +90,20 @@ def _comment_form_again(status: int, notice: str):
     """The measure page with the comment form refilled from the refused request."""
     from portal.public.routes import comment_form, measure_or_404, render_measure
 
-    measure = measure_or_404(request.view_args["slug"])
+    # The token and rate-limit checks run before the view, so the measure may not exist.
+    try:
+        measure = measure_or_404(request.view_args["slug"])
+    except NotFound as error:
+        return handle_http_error(error)
     return render_measure(measure, comment_form(), status, notice)
 
 
 def handle_server_error(error: Exception):
     """Unexpected failures: a calm page in the visitor's language, details only in the log."""
+    from portal import metrics
     from portal.extensions import db
 
+    metrics.error("unhandled")
     db.session.rollback()
     _ensure_locale()
     return _error_page(

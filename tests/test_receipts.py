@@ -177,3 +177,47 @@ def test_receipt_year_is_the_year_in_japan():
     comment = Comment(id=42, created_at=datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 00:30 JST
     comment.assign_receipt_number()
     assert comment.receipt_number == "PC-2027-000042"
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_access_key_never_travels_in_the_session_cookie(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    assert submitted.status_code == 303
+    cookie = _session_cookie(client)
+    receipt = client.get(submitted.headers["Location"])
+    key = KEY.search(receipt.get_data(as_text=True))[0]
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert key not in str(serializer.loads(cookie))
+    assert key.encode() not in cookie.encode()
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT * FROM receipt_handoffs")).all()
+    assert stored == []  # shown, so gone
+
+
+def test_replayed_cookie_does_not_show_the_receipt_again(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    cookie = _session_cookie(client)
+    first = client.get("/ja/receipts/new")
+    assert first.status_code == 200
+    assert KEY.search(first.get_data(as_text=True))
+    for _ in range(3):
+        client.set_cookie("session", cookie)
+        replay = client.get("/ja/receipts/new")
+        assert replay.status_code == 302
+        assert "/receipts" in replay.headers["Location"]
+        assert not KEY.search(replay.get_data(as_text=True))
+    assert submitted.status_code == 303
+
+
+def test_key_waiting_to_be_shown_is_not_readable_in_the_database(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT * FROM receipt_handoffs")).all()
+    assert len(stored) == 1
+    key = KEY.search(client.get(submitted.headers["Location"]).get_data(as_text=True))[0]
+    readable = " ".join(str(value) for value in stored[0])
+    assert key not in readable
+    assert key.encode() not in bytes(stored[0].sealed_key)

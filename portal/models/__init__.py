@@ -1,6 +1,6 @@
 """Domain models. Importing this package registers every table with the metadata."""
 
-from portal.models.comments import Comment, CommentStatus, ContactDetails
+from portal.models.comments import Comment, CommentStatus, ContactDetails, ReceiptHandoff
 from portal.models.measures import (
     AreaText,
     GlossaryTerm,
@@ -52,4 +52,5 @@ __all__ = [
     "MeasureText",
     "PeriodState",
     "PriorityArea",
+    "ReceiptHandoff",
 ]

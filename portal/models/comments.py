@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import JAPAN, UTCDateTime, utcnow
@@ -197,3 +197,21 @@ class ContactDetails(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment: Mapped[Comment] = relationship()
+
+
+class ReceiptHandoff(db.Model):
+    """A fresh receipt on its way from the comment form to the page that shows it, once.
+
+    The access key is kept only XOR-ed with a pad derived from a random token, and that token
+    lives only in the resident's session cookie: neither the cookie nor this row reveals the
+    key by itself. The row is deleted when the receipt is shown, so a replayed cookie finds
+    nothing.
+    """
+
+    __tablename__ = "receipt_handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -12,7 +12,12 @@ from wtforms.validators import ValidationError
 
 from portal.i18n import LOCALES
 from portal.models.comments import AgeBand, District, Position, RespondentType
-from portal.services.sanitize import clean_line, clean_text
+from portal.services.sanitize import (
+    clean_line,
+    clean_text,
+    has_visible_text,
+    private_use_characters,
+)
 
 OTHER_LANGUAGE = "other"
 EASY_JAPANESE = "ja-x-easy"
@@ -54,6 +59,18 @@ def default_comment_language(page_tag: str) -> str:
 def _limit(field, maximum: int) -> None:
     if len(clean_line(field.data)) > maximum:
         raise ValidationError(_("Please shorten this to %(limit)s characters.", limit=maximum))
+
+
+def _readable_everywhere(text: str) -> None:
+    """Refuse private-use characters: kept, they would show as empty boxes to city staff."""
+    if private_use_characters(text):
+        raise ValidationError(
+            _(
+                "This contains characters that only your own device can show (private-use "
+                "characters, such as 外字). Please replace them, for example with their reading "
+                "in kana."
+            )
+        )
 
 
 class CommentForm(FlaskForm):
@@ -110,8 +127,9 @@ class CommentForm(FlaskForm):
     def validate_body(self, field) -> None:
         """Not empty once cleaned, and within the length limit."""
         text = clean_text(field.data)
-        if not text:
+        if not has_visible_text(text):  # empty, or only zero-width and other invisible marks
             raise ValidationError(_("Please write your comment."))
+        _readable_everywhere(text)
         if len(text) > self.max_length:
             raise ValidationError(
                 _(
@@ -129,15 +147,17 @@ class CommentForm(FlaskForm):
 
     def validate_name(self, field) -> None:
         """Required when the city's rules ask for it."""
-        if self.require_contact and not clean_line(field.data):
+        if self.require_contact and not has_visible_text(clean_line(field.data)):
             raise ValidationError(_("Please enter your name. It will not be published."))
         _limit(field, 200)
+        _readable_everywhere(clean_line(field.data))
 
     def validate_address(self, field) -> None:
         """Required when the city's rules ask for it."""
-        if self.require_contact and not clean_line(field.data):
+        if self.require_contact and not has_visible_text(clean_line(field.data)):
             raise ValidationError(_("Please enter your address. It will not be published."))
         _limit(field, 500)
+        _readable_everywhere(clean_line(field.data))
 
     def validate_email(self, field) -> None:
         """Optional, but it must look like an address when given."""

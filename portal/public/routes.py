@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import metrics
 from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.i18n import BY_TAG, preferred_locale
+from portal.logs import describe_error
 from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
 from portal.public.forms import (
@@ -25,7 +28,9 @@ from portal.services.submission import (
     ContactInput,
     EmptyComment,
     PeriodNotOpen,
+    claim_receipt,
     find_comment,
+    hand_off_receipt,
     submit_comment,
 )
 
@@ -55,15 +60,20 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
+# ASCII digits only, and short: str.isdigit() accepts "²" and "①", which int() refuses, and a
+# 20-digit number overflows the database's integer column.
+_SLUG = re.compile(r"([0-9]{1,3})-([0-9]{1,3})", re.ASCII)
+
+
 def measure_or_404(slug: str) -> Measure:
     """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
-    area_number, _sep, number = slug.partition("-")
-    if not (area_number.isdigit() and number.isdigit()):
+    match = _SLUG.fullmatch(slug)
+    if not match:
         abort(404)
     return db.first_or_404(
         select(Measure)
         .join(Measure.area)
-        .where(PriorityArea.number == int(area_number), Measure.number == int(number))
+        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
     )
 
 
@@ -74,7 +84,7 @@ def comment_form(**kwargs) -> CommentForm:
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
         **kwargs,
     )
-    if request.method == "GET":
+    if request.method != "POST":
         form.language.data = default_comment_language(g.portal_locale.tag)
     return form
 
@@ -123,7 +133,7 @@ def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
     measure = measure_or_404(slug)
     form = comment_form()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must not run the submission
         return render_measure(measure, form)
     now = utcnow()
     if not measure.accepts_comments(now):
@@ -151,13 +161,15 @@ def measure(slug: str):
     )
     try:
         comment, access_key = submit_comment(measure, data, now)
+        handoff = hand_off_receipt(comment, access_key, now)
         db.session.commit()
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
-    except SQLAlchemyError:
+    except SQLAlchemyError as error:
         db.session.rollback()
-        log.exception("comment on %s could not be stored", measure.code)
+        log.error("comment on %s could not be stored: %s", measure.code, describe_error(error))
+        metrics.error("storage")
         return render_measure(
             measure,
             form,
@@ -168,20 +180,22 @@ def measure(slug: str):
             ),
         )
     log.info("comment %s received on %s", comment.receipt_number, measure.code)
-    session[FRESH_RECEIPT] = {"receipt_number": comment.receipt_number, "access_key": access_key}
+    metrics.comment_received(comment.declared_language)
+    # Only a token that unseals the key goes into the (readable, replayable) session cookie.
+    session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)
 
 
 @bp.route("/receipts/new")
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
-    fresh = session.pop(FRESH_RECEIPT, None)
-    comment = fresh and find_comment(fresh["receipt_number"], fresh["access_key"])
-    if not comment:
+    token = session.pop(FRESH_RECEIPT, None)
+    claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
+    db.session.commit()
+    if claimed is None:
         return redirect(url_for("public.lookup_receipt"))
-    response = render_template(
-        "public/receipt_new.html", comment=comment, access_key=fresh["access_key"]
-    )
+    comment, access_key = claimed
+    response = render_template("public/receipt_new.html", comment=comment, access_key=access_key)
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -201,8 +215,12 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
     )
 
 
+# One budget for look-ups and withdrawals together: both test a receipt number and a key.
+receipts_limit = limiter.shared_limit(_lookup_limit, scope="receipts", methods=["POST"])
+
+
 @bp.route("/receipts", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"], scope="receipts")
+@receipts_limit
 def lookup_receipt():
     """Receipt number + access key show the comment as submitted and what became of it."""
     form = ReceiptLookupForm()
@@ -221,7 +239,7 @@ def lookup_receipt():
 
 
 @bp.route("/receipts/withdraw", methods=["POST"])
-@limiter.limit(_lookup_limit, scope="receipts")
+@receipts_limit
 def withdraw_comment():
     """The author withdraws a comment that is still under review."""
     form = WithdrawForm()

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Comment, ContactDetails, Measure
+from portal.models import Comment, ContactDetails, Measure, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.services.language import detect_language
-from portal.services.sanitize import clean_line, clean_text
+from portal.services.sanitize import clean_line, clean_text, has_visible_text
+
+_RECEIPT_NUMBER = re.compile(r"PC-[0-9]{4}-[0-9]{6,12}", re.ASCII)
 
 
 class PeriodNotOpen(Exception):
@@ -20,7 +25,7 @@ class PeriodNotOpen(Exception):
 
 
 class EmptyComment(ValueError):
-    """Nothing is left of the comment once whitespace and control characters are removed."""
+    """Nothing visible is left of the comment once it is cleaned."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
     if not measure.accepts_comments(now):
         raise PeriodNotOpen(measure.code)
     body = clean_text(data.body)
-    if not body:
+    if not has_visible_text(body):
         raise EmptyComment
     access_key = new_access_key()
     detection = detect_language(body)
@@ -116,10 +121,73 @@ def find_comment(receipt_number: str, access_key: str) -> Comment | None:
     A wrong key and an unknown number give the same answer, so the lookup does not reveal
     which receipt numbers exist.
     """
-    comment = db.session.scalar(
-        select(Comment).where(Comment.receipt_number == normalize_receipt_number(receipt_number))
+    number = normalize_receipt_number(receipt_number)
+    # Only a well-formed number reaches the database: PostgreSQL refuses a NUL in a string.
+    comment = (
+        db.session.scalar(select(Comment).where(Comment.receipt_number == number))
+        if _RECEIPT_NUMBER.fullmatch(number)
+        else None
     )
     if comment is None:
         hash_access_key(access_key)  # same work as a real check: no timing hint either
         return None
     return comment if comment.key_matches(access_key) else None
+
+
+# A receipt not shown within this time (the resident closed the tab) is not shown at all.
+HANDOFF_LIFETIME = timedelta(hours=1)
+
+
+def _handoff_digests(token: str) -> tuple[str, bytes]:
+    """The row's look-up hash and the key's pad, both from the cookie's token."""
+    token_hash = hashlib.sha256(b"receipt-handoff-id:" + token.encode()).hexdigest()
+    pad = hashlib.sha256(b"receipt-handoff-pad:" + token.encode()).digest()
+    return token_hash, pad
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=False))
+
+
+def hand_off_receipt(comment: Comment, access_key: str, now: datetime) -> str:
+    """Keep the fresh access key, sealed, for one showing; return the token that unseals it.
+
+    The caller commits (with the comment, so a receipt is never handed off for nothing) and
+    gives the token to the resident's browser only.
+    """
+    db.session.execute(
+        delete(ReceiptHandoff).where(ReceiptHandoff.created_at < now - HANDOFF_LIFETIME)
+    )
+    token = secrets.token_urlsafe(32)
+    token_hash, pad = _handoff_digests(token)
+    db.session.add(
+        ReceiptHandoff(
+            token_hash=token_hash,
+            comment_id=comment.id,
+            sealed_key=_xor(access_key.encode(), pad),
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def claim_receipt(token: str, now: datetime) -> tuple[Comment, str] | None:
+    """The comment and its access key for a token handed off earlier, once; None after that.
+
+    The row is deleted in the same statement that reads it, so two requests with the same
+    token cannot both get the key. The caller commits.
+    """
+    token_hash, pad = _handoff_digests(token)
+    row = db.session.execute(
+        delete(ReceiptHandoff)
+        .where(ReceiptHandoff.token_hash == token_hash)
+        .returning(ReceiptHandoff.comment_id, ReceiptHandoff.sealed_key, ReceiptHandoff.created_at)
+    ).first()
+    if row is None or row.created_at < now - HANDOFF_LIFETIME:
+        return None
+    access_key = _xor(row.sealed_key, pad).decode("ascii", errors="replace")
+    comment = db.session.get(Comment, row.comment_id)
+    if comment is None or not comment.key_matches(access_key):
+        return None
+    return comment, access_key
