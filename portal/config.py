@@ -35,6 +35,18 @@ def _development_secret_key(instance_path: str) -> str:
     return key
 
 
+def _engine_options(config: dict) -> None:
+    """Bound every wait on the database, so a locked or unreachable one gives a 503, not a hang."""
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["PORTAL_SQLITE_BUSY_TIMEOUT"])
+    elif uri.startswith("postgresql"):
+        # libpq waits forever for a host that drops packets; refused connections fail at once.
+        connect_args.setdefault("connect_timeout", 5)
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the configuration mapping; `overrides` (tests, CLI) win over the environment."""
     overrides = overrides or {}
@@ -60,6 +72,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_SUBMIT_LIMIT": os.environ.get("PORTAL_SUBMIT_LIMIT", "30 per 10 minutes"),
         "PORTAL_LOOKUP_LIMIT": os.environ.get("PORTAL_LOOKUP_LIMIT", "30 per 10 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # A Redis that accepts connections but never answers must not hold a resident's request:
+        # after half a second the limiter gives up and counts in memory instead.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
@@ -72,10 +87,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
+        # Seconds a request waits for another SQLite writer before the resident gets the 503
+        # page (SQLite retries the lock for that long).
+        "PORTAL_SQLITE_BUSY_TIMEOUT": float(os.environ.get("PORTAL_SQLITE_BUSY_TIMEOUT", "5")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
     config.update(overrides)
+    _engine_options(config)
     if not config["SECRET_KEY"]:
         if env == "production":
             raise ConfigurationError(

@@ -175,13 +175,17 @@ def measure(slug: str):
 @bp.route("/receipts/new")
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
-    fresh = session.pop(FRESH_RECEIPT, None)
+    fresh = session.get(FRESH_RECEIPT)
     comment = fresh and find_comment(fresh["receipt_number"], fresh["access_key"])
     if not comment:
+        session.pop(FRESH_RECEIPT, None)
         return redirect(url_for("public.lookup_receipt"))
     response = render_template(
         "public/receipt_new.html", comment=comment, access_key=fresh["access_key"]
     )
+    # Forgotten only once the page is built: if the database fails before that, the 503
+    # leaves the session as it was and a reload shows the stored comment's receipt.
+    session.pop(FRESH_RECEIPT, None)
     return response, 200, {"Cache-Control": "no-store"}
 
 
