@@ -253,7 +253,7 @@ class Gunicorn:
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gunicorn", "--preload", "--workers", str(self.workers)]
             + ["--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "2"]
-            + ["wsgi:app"],
+            + ["--no-control-socket", "wsgi:app"],
             cwd=REPO,
             env=self.env,
             stdout=self._log,
@@ -296,9 +296,9 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        """Stop the master (and so its workers)."""
+        """Stop the master (and so its workers) at once."""
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
