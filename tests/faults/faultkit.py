@@ -479,3 +479,37 @@ class CommentLoad:
         for thread in self._threads:
             thread.join(timeout=30)
         return sorted(self.attempts, key=lambda a: a.started)
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A migrated, seeded SQLite database with measure 1-(1) open, to copy for each test."""
+    path = directory / "template.sqlite3"
+    prepare_database(f"sqlite:///{path}")
+    return path
+
+
+def in_process_app(database_uri: str, **settings):
+    """The portal as gunicorn would run it (errors handled, not raised), for the test client."""
+    from portal import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SECRET_KEY": "faults",
+            "PORTAL_ENV": "testing",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **settings,
+        }
+    )
+
+
+def form_fields(page: str, **fields: str) -> dict:
+    """A valid comment for the form in `page`, with its CSRF token."""
+    return {
+        "body": "窓口の待ち時間を短くしてください。",
+        "language": "ja",
+        "respondent_type": "lives",
+        "consent": "y",
+        "csrf_token": _CSRF_FIELD.search(page)[1],
+        **fields,
+    }
