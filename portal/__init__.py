@@ -26,12 +26,17 @@ class LocaleConverter(BaseConverter):
 
 def _configure_logging(app: Flask) -> None:
     """Send the portal's own log lines (receipt numbers, never contact details) to stderr."""
-    logger = logging.getLogger("portal")
-    logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
+    # Flask-Limiter says when Redis is unreachable and when it is back (once each, not per
+    # request); without a handler of its own that line would go out unformatted or not at all.
+    for name in ("portal", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
+        if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+            )
+            logger.addHandler(handler)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -252,7 +252,7 @@ class Gunicorn:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gunicorn", "--preload", "--workers", str(self.workers)]
-            + ["--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "2"]
+            + ["--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "1"]
             + ["--no-control-socket", "wsgi:app"],
             cwd=REPO,
             env=self.env,
