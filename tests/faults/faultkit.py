@@ -227,7 +227,15 @@ def _children(pid: int) -> list[int]:
 class Gunicorn:
     """The portal under gunicorn (sync workers) on 127.0.0.1, as in production."""
 
-    def __init__(self, directory: Path, database_url: str, workers: int = 2, **env: str) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        database_url: str,
+        workers: int = 2,
+        extra_args: tuple[str, ...] = (),
+        **env: str,
+    ) -> None:
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.log_path = directory / f"gunicorn-{self.port}.log"
         self.env = {
@@ -253,7 +261,7 @@ class Gunicorn:
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gunicorn", "--preload", "--workers", str(self.workers)]
             + ["--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "1"]
-            + ["--no-control-socket", "wsgi:app"],
+            + ["--no-control-socket", *self.extra_args, "wsgi:app"],
             cwd=REPO,
             env=self.env,
             stdout=self._log,
