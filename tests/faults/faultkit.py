@@ -267,7 +267,8 @@ class Gunicorn:
             stdout=self._log,
             stderr=self._log,
         )
-        wait_until(lambda: len(self.worker_pids()) == self.workers and self._answers(), 30)
+        # Generous: loading the language models takes seconds, more on a busy machine.
+        wait_until(lambda: len(self.worker_pids()) == self.workers and self._answers(), 90)
 
     def _answers(self) -> bool:
         try:

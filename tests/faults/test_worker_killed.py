@@ -125,7 +125,10 @@ def test_killed_worker_leaves_no_partial_comment_and_no_receipt(pg_cluster, tmp_
     # Nothing half-written: the killed transaction left neither the comment nor its contact.
     assert "Half-sent comment" not in {row["body"] for row in stored}
     assert all(row["contact_name"] for row in stored)
-    # Sending again works, and the neighbour's comment went in too.
+    # Sending again works, and the neighbour's comment went in too. Number 1 went to the
+    # killed transaction's comment, which was inserted (so the kill was mid-transaction) and
+    # rolled back; numbers are never reused.
     assert retry.status == 303
+    assert retry.receipt.endswith("-000002")
     assert neighbour_comment.status == 303
     assert sorted(row["body"] for row in stored) == ["Neighbour", "Sent again"]
