@@ -81,11 +81,11 @@ def test_comments_go_on_when_redis_dies_or_hangs(redis_server, tmp_path):
 
     for failed, _slowest in (healthy, killed, back, hung):
         assert failed == 0
-    assert healthy[1] < 1.0
-    assert killed[1] < 1.0
-    # A hung Redis costs a request at most the socket timeout (0.5 s), plus a re-check now and
-    # then: never the 30 s wait of a socket without a timeout.
-    assert hung[1] < 2.0
+    # A dead Redis refuses at once; a hung one costs a request at most the socket timeout
+    # (0.5 s), plus a re-check now and then: never the 30 s wait of a socket without a timeout.
+    # (The bounds leave room for a busy test machine.)
+    assert killed[1] < 3.0
+    assert hung[1] < 3.0
     # Said once per worker when Redis went away, not once per request; and again when it hung.
     assert 1 <= log_after_kill.count(FALLBACK) <= 2
     assert log_before_hang.count(FALLBACK) == log_after_kill.count(FALLBACK)
