@@ -230,7 +230,7 @@ def test_site_answers_while_slow_clients_hang_on_behind_nginx(nginx_in_front):
         f"{len(answers)} pages, statuses {sorted({a[0] for a in answers})}, slowest {slowest:.2f} s"
     )
     assert all(answer[0] == 200 for answer in answers)
-    assert slowest < 1.5
+    assert slowest < 2.0
 
 
 def test_without_nginx_two_slow_clients_take_gunicorn_down(nginx_in_front):
@@ -239,7 +239,7 @@ def test_without_nginx_two_slow_clients_take_gunicorn_down(nginx_in_front):
     try:
         started = time.monotonic()
         with pytest.raises(OSError, match="timed out"):
-            Resident(server.port, timeout=2).get("/en/")
+            Resident(server.port, timeout=3).get("/en/")
         waited = time.monotonic() - started
     finally:
         stop.set()
