@@ -1,8 +1,9 @@
-"""The `portal` command: database, seed content, demo server and translation workflow."""
+"""The `portal` command: database, seed content, demo server, backups and translations."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -16,6 +17,12 @@ from portal.models import Measure
 from portal.models.staff import Role
 from portal.services import audit, catalogs, figures
 from portal.services import staff_accounts as accounts
+from portal.services.backup import (
+    BackupError,
+    backup_database,
+    default_backup_name,
+    restore_database,
+)
 from portal.services.content import seed_outline
 
 
@@ -230,6 +237,45 @@ def translate_check() -> None:
         raise click.ClickException("some catalogs are incomplete")
 
 
+@click.command("backup")
+@click.argument("destination", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(destination: Path | None) -> None:
+    """Write a consistent backup of the database while the portal runs.
+
+    SQLite: a copy made with the online backup API; PostgreSQL: pg_dump's custom format.
+    Without DESTINATION it goes to instance/backups/ with the time in its name.
+    """
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if destination is None:
+        stamp = utcnow().strftime("%Y%m%d-%H%M%SZ")
+        destination = Path(current_app.instance_path) / "backups" / default_backup_name(uri, stamp)
+    try:
+        written = backup_database(uri, destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written: {written} ({written.stat().st_size:,} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace everything in the database with the backup SOURCE (in one transaction)."""
+    if not yes:
+        click.confirm(
+            f"Replace all comments, contacts and content with the backup {source}?", abort=True
+        )
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection keeps a lock or a view of the old data
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {source}.")
+
+
 def init_app(app) -> None:
     """Add the portal's commands to `flask`/`portal`."""
     for command in (
@@ -239,6 +285,8 @@ def init_app(app) -> None:
         translate,
         create_user_command,
         audit_group,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

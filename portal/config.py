@@ -35,6 +35,18 @@ def _development_secret_key(instance_path: str) -> str:
     return key
 
 
+def _engine_options(config: dict) -> None:
+    """Bound every wait on the database, so a locked or unreachable one gives a 503, not a hang."""
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["PORTAL_SQLITE_BUSY_TIMEOUT"])
+    elif uri.startswith("postgresql"):
+        # libpq waits forever for a host that drops packets; refused connections fail at once.
+        connect_args.setdefault("connect_timeout", 5)
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the configuration mapping; `overrides` (tests, CLI) win over the environment."""
     overrides = overrides or {}
@@ -94,10 +106,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         # /metrics answers only to "Authorization: Bearer <token>"; without a token it is a 404.
         "PORTAL_METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
+        # Seconds a request waits for another SQLite writer before the resident gets the 503
+        # page (SQLite retries the lock for that long).
+        "PORTAL_SQLITE_BUSY_TIMEOUT": float(os.environ.get("PORTAL_SQLITE_BUSY_TIMEOUT", "5")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
     config.update(overrides)
+    _engine_options(config)
     if not config["SECRET_KEY"]:
         if env == "production":
             raise ConfigurationError(

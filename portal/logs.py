@@ -72,13 +72,18 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def init_app(app: Flask) -> None:
-    """Send the portal's log lines to stderr through the escaping, message-free formatter."""
-    logger = logging.getLogger("portal")
-    logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
-    if not any(isinstance(h.formatter, PortalFormatter) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(PortalFormatter(LOG_FORMAT))
-        logger.addHandler(handler)
+    """Send the portal's log lines to stderr through the escaping, message-free formatter.
+
+    Flask-Limiter's logger gets the same handler: it says once when Redis becomes unreachable
+    and once when it is back, and without a handler that line would be lost.
+    """
+    for name in ("portal", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
+        if not any(isinstance(h.formatter, PortalFormatter) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(PortalFormatter(LOG_FORMAT))
+            logger.addHandler(handler)
 
 
 def portal_handler() -> logging.Handler:
