@@ -189,13 +189,18 @@ def measure(slug: str):
 @bp.route("/receipts/new")
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
-    token = session.pop(FRESH_RECEIPT, None)
+    token = session.get(FRESH_RECEIPT)
     claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
-    db.session.commit()
     if claimed is None:
+        db.session.commit()
+        session.pop(FRESH_RECEIPT, None)
         return redirect(url_for("public.lookup_receipt"))
     comment, access_key = claimed
     response = render_template("public/receipt_new.html", comment=comment, access_key=access_key)
+    # The hand-off is used up only once the page is built and the deletion committed: if the
+    # database fails before that, the 503 leaves both in place and a reload shows the receipt.
+    db.session.commit()
+    session.pop(FRESH_RECEIPT, None)
     return response, 200, {"Cache-Control": "no-store"}
 
 

@@ -73,7 +73,7 @@ def test_a_long_write_lock_gives_the_translated_503_with_the_text_kept(database)
     assert response.status_code == 503
     assert 0.45 < waited < 2
     assert '<html lang="vi">' in html
-    assert "Xin lỗi, không thể lưu ý kiến của bạn" in html
+    assert "Xin lỗi, không thể lưu ý kiến của quý vị" in html
     assert textarea_text(html) == "Ý kiến của tôi"
     assert stored_comments(f"sqlite:///{database}") == []
     # Once the other writer is done, sending again works.
