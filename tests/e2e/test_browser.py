@@ -3,56 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from datetime import timedelta
-
-import pytest
-from conftest import set_period
-from werkzeug.serving import make_server
-
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def live_server(app):
-    """The portal served over HTTP on a free local port for the length of a test."""
-    set_period(app, "1-(5)", -timedelta(days=1), timedelta(days=20))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def phone(live_server):
-    """A phone-sized page whose browser prefers Vietnamese."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            extra_http_headers={"Accept-Language": "vi-VN,vi;q=0.9"},
-        )
-        page = context.new_page()
-        dialogs = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.dialogs = dialogs
-        yield page
-        browser.close()
 
 
 def test_resident_comments_from_a_phone_and_gets_a_receipt(phone, live_server):
@@ -101,10 +51,3 @@ def test_language_picker_keeps_the_page(phone, live_server):
     phone.click("a[hreflang=ne]")
     assert phone.url == live_server + "/ne/measures/1-5"
     assert phone.locator("html").get_attribute("lang") == "ne"
-
-
-def test_page_fits_a_phone_screen(phone, live_server):
-    for path in ("/ja/", "/ne/measures/1-5", "/ja-x-easy/measures/1-5", "/vi/receipts"):
-        phone.goto(live_server + path)
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, path
