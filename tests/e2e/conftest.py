@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from portal_server import CHROMIUM, chromium_browser, gunicorn_server, require
 
+from e2e.portal_server import CHROMIUM, chromium_browser, gunicorn_server, require
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure

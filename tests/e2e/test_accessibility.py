@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal_server import AXE_SCRIPT, require
-
+from e2e.portal_server import AXE_SCRIPT, require
 from portal.i18n import LOCALES
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
