@@ -64,8 +64,8 @@ def take(browser, base: str) -> list[Path]:
     phone.click(".language-picker summary")
     shoot(phone, "phone-language-menu-ja")
     phone.goto(f"{base}/pt-BR/measures/1-5")
-    phone.click("form.comment-form button[type=submit]")
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.click("form.comment-form button[type=submit]")
     shoot(phone, "phone-form-errors-pt-BR")
     phone.goto(f"{base}/ja-x-easy/measures/1-5")
     shoot(phone, "phone-measure-ja-x-easy")

@@ -76,8 +76,8 @@ def _visit(page, base: str, tag: str, page_type: str, receipt: dict) -> None:
         page.goto(f"{base}/{tag}/measures/1-5")
     elif page_type == "measure with form errors":
         page.goto(f"{base}/{tag}/measures/1-5")
-        page.click("form.comment-form button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("form.comment-form button[type=submit]")
     elif page_type == "404":
         page.goto(f"{base}/{tag}/no-such-page")
     elif page_type == "receipt":
@@ -94,8 +94,8 @@ def _visit(page, base: str, tag: str, page_type: str, receipt: dict) -> None:
         page.fill("input[name=receipt_number]", receipt["number"])
         key = receipt["key"] if page_type == "receipt status" else "AAAA-AAAA-AAAA"
         page.fill("input[name=access_key]", key)
-        page.click("form.lookup-form button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("form.lookup-form button[type=submit]")
     elif page_type == "lookup":
         page.goto(f"{base}/{tag}/receipts")
     elif page_type == "privacy":

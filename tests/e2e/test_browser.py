@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 
 def test_resident_comments_from_a_phone_and_gets_a_receipt(phone, live_server):
     phone.goto(live_server + "/")
@@ -16,7 +18,7 @@ def test_resident_comments_from_a_phone_and_gets_a_receipt(phone, live_server):
     phone.check("input[name=respondent_type][value=works]")
     phone.click("button[type=submit]")
     # consent forgotten: the error is shown next to the field and the text is kept
-    assert phone.locator(".field-errors").count() == 1
+    expect(phone.locator(".field-errors")).to_have_count(1)
     assert phone.locator("textarea[name=body]").input_value() == text
     phone.check("input[name=consent]")
     phone.click("button[type=submit]")
@@ -31,10 +33,10 @@ def test_resident_comments_from_a_phone_and_gets_a_receipt(phone, live_server):
     phone.fill("input[name=receipt_number]", number)
     phone.fill("input[name=access_key]", key)
     phone.click("button[type=submit]")
-    assert phone.locator(".status-received").count() == 1
+    expect(phone.locator(".status-received")).to_have_count(1)
     phone.check("input[name=confirm]")
     phone.click(".withdraw-form button")
-    assert phone.locator(".status-withdrawn").count() == 1
+    expect(phone.locator(".status-withdrawn")).to_have_count(1)
 
 
 def test_counter_warns_past_the_limit(phone, live_server):
@@ -45,9 +47,27 @@ def test_counter_warns_past_the_limit(phone, live_server):
     assert "over-limit" in counter.get_attribute("class")
 
 
+def test_screen_reader_hears_the_counter_only_near_and_over_the_limit(phone, live_server):
+    phone.goto(live_server + "/en/measures/1-5")
+    box, announcer = phone.locator("textarea[name=body]"), phone.locator("#body-announcer")
+    box.fill("a" * 100)
+    box.press("b")
+    assert announcer.inner_text() == ""  # typing far from the limit says nothing
+    box.fill("a" * 9_000)
+    assert announcer.inner_text() == "1,000 characters left before the limit."
+    box.press("b")  # still near: no new announcement for one more key
+    assert announcer.inner_text() == "1,000 characters left before the limit."
+    box.fill("a" * 10_003)
+    assert announcer.inner_text() == (
+        "Your comment is over the limit by 3 characters. Please shorten it."
+    )
+    box.fill("a" * 50)
+    assert announcer.inner_text() == "50 of 10,000 characters"
+
+
 def test_language_picker_keeps_the_page(phone, live_server):
     phone.goto(live_server + "/vi/measures/1-5")
     phone.click(".language-picker summary")
     phone.click("a[hreflang=ne]")
-    assert phone.url == live_server + "/ne/measures/1-5"
+    phone.wait_for_url(live_server + "/ne/measures/1-5")
     assert phone.locator("html").get_attribute("lang") == "ne"

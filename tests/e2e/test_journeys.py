@@ -147,7 +147,7 @@ def test_phone_resident_switches_to_vietnamese_and_comments(browser, live_server
     page.click(".language-picker summary")
     _menu_fits_the_screen(page)
     page.click("a[hreflang=vi]")
-    assert page.url == live_server + "/vi/"
+    page.wait_for_url(live_server + "/vi/")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
 
     page.click("a[href='/vi/measures/1-5']")
@@ -204,8 +204,8 @@ def test_keyboard_only_resident_comments_in_vietnamese(browser, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/vi/measures/1-5")
     _tab_to(page, "form.comment-form button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     _check_error_summary(page)
 
     _tab_to(page, "#form-errors a[href='#body']")
