@@ -180,3 +180,16 @@ def test_language_menu_fits_a_phone_screen_in_every_locale(browser, live_server)
         context.close()
     assert off_screen == {}
     assert stays_open == [], "Escape does not close the language menu"
+
+
+def test_footer_links_are_big_enough_to_tap(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        for tag in ("ja", "ne", "tl"):
+            page.goto(f"{live_server}/{tag}/privacy")
+            heights = [link.bounding_box()["height"] for link in page.locator("footer a").all()]
+            assert len(heights) == 3
+            assert min(heights) >= 44, (tag, heights)
+    finally:
+        context.close()
