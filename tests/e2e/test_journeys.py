@@ -38,14 +38,33 @@ SUMMARY = VI.ngettext(
     3,
 ) % {"num": 3}
 
+# The focused element, whether it is on screen, and the contrast of its focus ring against the
+# background the ring is drawn on (what lies just outside it, or the element's own when inset).
 FOCUS_STATE = """() => {
   const el = document.activeElement;
   const box = el.getBoundingClientRect();
   const style = getComputedStyle(el);
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const lin = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  // What lies under the ring: just above the element (below it at the top of the screen).
+  const ringY = box.top > 6 ? box.top - 3.5 : box.bottom + 3.5;
+  const beneath = document.elementsFromPoint(box.left + box.width / 2, ringY)
+    .find((e) => e !== el && !el.contains(e));
+  let under = parseFloat(style.outlineOffset) < 0 ? el : beneath || el.parentElement;
+  let background = "rgb(255, 255, 255)";
+  for (; under; under = under.parentElement) {
+    const c = getComputedStyle(under).backgroundColor;
+    if (rgb(c).length === 3 || rgb(c)[3] > 0) { background = c; break; }
+  }
+  const [a, b] = [luminance(rgb(style.outlineColor)), luminance(rgb(background))];
   return {
     element: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + (el.innerText || el.value || "").slice(0, 30),
     onScreen: box.width > 0 && box.bottom > 0 && box.top < innerHeight && box.left >= 0 && box.right <= innerWidth,
     ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+    contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05),
   };
 }"""
 
@@ -185,6 +204,9 @@ def _tab_to(page, selector: str, shift: bool = False, limit: int = 80) -> list[d
         stops.append(state)
         assert state["onScreen"], f"focused {state['element']} is off screen"
         assert state["ring"], f"focused {state['element']} shows no focus ring"
+        assert state["contrast"] >= 3, (
+            f"focus ring on {state['element']}: {state['contrast']:.2f}:1"
+        )
         if target.evaluate("(el) => el === document.activeElement"):
             return stops
     raise AssertionError(f"{selector} never got focus; stops: {[s['element'] for s in stops]}")
