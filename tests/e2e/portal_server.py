@@ -45,6 +45,16 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the test process dies without cleaning up (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,7 +112,12 @@ def gunicorn_server(database_uri: str, **settings: str) -> Iterator[str]:
         "portal:create_app()",
     ]
     process = subprocess.Popen(  # noqa: S603 (fixed command)
-        command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),), start_new_session=True
+        command,
+        cwd=ROOT,
+        env=env,
+        pass_fds=(listener.fileno(),),
+        start_new_session=True,  # Ctrl-C reaches pytest, which stops gunicorn in order
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
     listener.close()  # gunicorn holds its own copy
     base_url = f"http://127.0.0.1:{port}"
