@@ -24,6 +24,9 @@ def japan_time(value: datetime | None) -> str:
     day = format_skeleton("yMMMEd", value, tzinfo=JAPAN, locale=locale)
     clock = format_time(value, "HH:mm", tzinfo=JAPAN, locale=locale)
     zone = get_timezone_name(JAPAN, width="long", locale=locale)
+    if current_locale().tag == "ja-x-easy":
+        # Babel formats easy Japanese as "ja"; the reading becomes furigana on the page.
+        zone = f"{zone}(にほんじかん)"
     return f"{day} {clock} ({zone})"
 
 
@@ -46,6 +49,19 @@ def same_page_in(tag: str, external: bool = False) -> str:
     return url_for("public.index", lang_code=tag, _external=external)
 
 
+def described_by(field, *hint_ids: str, **attributes) -> dict:
+    """Attributes for `field(**...)`: its hints and error messages become its description.
+
+    A radio button passes its group as `field`, so every button points at the group's errors.
+    """
+    ids = [*hint_ids, f"{field.id}-errors"] if field.errors else list(hint_ids)
+    if ids:
+        attributes["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+    return attributes
+
+
 def state_label(state: PeriodState) -> str:
     """The comment period's state in words."""
     return {
@@ -65,6 +81,7 @@ def _context() -> dict:
         "source_locale": SOURCE_LOCALE,
         "same_page_in": same_page_in,
         "state_label": state_label,
+        "described_by": described_by,
         "PeriodState": PeriodState,
     }
 

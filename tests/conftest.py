@@ -76,9 +76,8 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_template, tmp_path, app_config):
-    """The portal on a fresh database holding the seeded outline."""
+def fresh_app(database_template, directory, app_config: dict):
+    """An app on a fresh copy of the seeded database (a file in `directory` on SQLite)."""
     if USE_POSTGRES:
         app = create_app(_test_config(POSTGRES_URL, **app_config))
         with app.app_context():
@@ -87,10 +86,22 @@ def app(database_template, tmp_path, app_config):
             seed_outline()
             db.session.commit()
             db.session.remove()
-    else:
-        path = tmp_path / "portal.sqlite3"
-        shutil.copy(database_template, path)
-        app = create_app(_test_config(f"sqlite:///{path}", **app_config))
+        return app
+    path = directory / "portal.sqlite3"
+    shutil.copy(database_template, path)
+    return create_app(_test_config(f"sqlite:///{path}", **app_config))
+
+
+@pytest.fixture(scope="session")
+def make_fresh_app(database_template):
+    """`fresh_app` for fixtures outside this file (a second conftest cannot import this one)."""
+    return lambda directory, app_config: fresh_app(database_template, directory, app_config)
+
+
+@pytest.fixture
+def app(database_template, tmp_path, app_config):
+    """The portal on a fresh database holding the seeded outline."""
+    app = fresh_app(database_template, tmp_path, app_config)
     yield app
     with app.app_context():
         db.session.remove()

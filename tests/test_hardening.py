@@ -242,7 +242,8 @@ def test_private_use_characters_are_refused_with_the_text_kept(app, submit, open
     response = submit("/en/measures/1-1", body=body, name="\ue001田")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert page.count("only your own device can show") == 2
+    # once beside each of the two fields, once in the error summary's link to each
+    assert page.count("only your own device can show") == 4
     assert body in page
     assert _count_comments(app) == 0
     ja = submit(open_measure, body=body).get_data(as_text=True)

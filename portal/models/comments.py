@@ -6,6 +6,7 @@ import enum
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, select
@@ -88,8 +89,8 @@ def new_access_key() -> str:
 
 
 def normalize_access_key(key: str) -> str:
-    """The key as typed, without spaces, dashes or case differences."""
-    return "".join(ch for ch in key.upper() if ch.isalnum())
+    """The key as typed, without spaces, dashes, case or full-width differences (ＡＢＣＤ)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", key).upper() if ch.isalnum())
 
 
 def hash_access_key(key: str) -> str:

@@ -7,8 +7,17 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation, ValidationError
 
 from portal.i18n import LOCALES
 from portal.models.comments import AgeBand, District, Position, RespondentType
@@ -26,11 +35,21 @@ _PHONE = re.compile(r"^[0-9０-９+()（）\-‐－ー \u3000]{6,30}$")
 
 
 class _ChoiceMixin:
-    """Our own, translated message for a value outside the offered choices."""
+    """Our own, translated message for a value outside the offered choices.
+
+    A required question passes `required_message`: nothing chosen then gives that one message
+    and stops, instead of a second, generic "choose one of the options" for the same mistake.
+    """
+
+    def __init__(self, *args, required_message=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.required_message = required_message
 
     def pre_validate(self, form) -> None:
         if self.data is None:  # an optional field left out of the request entirely
             self.data = ""
+        if not self.data and self.required_message:
+            raise StopValidation(str(self.required_message))
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_("Please choose one of the options."))
 
@@ -78,14 +97,18 @@ class CommentForm(FlaskForm):
 
     body = TextAreaField(_l("Your comment"))
     language = ChoiceField(_l("Language of your comment"))
-    respondent_type = RadioChoiceField(_l("Your connection to Isesaki City"))
+    respondent_type = RadioChoiceField(
+        _l("Your connection to Isesaki City"),
+        required_message=_l("Please choose how you are connected to the city."),
+    )
     age_band = ChoiceField(_l("Age (optional)"))
     district = ChoiceField(_l("District (optional)"))
     position = RadioChoiceField(_l("Overall, on this measure you… (optional)"))
     name = StringField(_l("Name"))
-    address = StringField(_l("Address"))
-    email = StringField(_l("Email"))
-    phone = StringField(_l("Phone"))
+    # Several lines, so `autocomplete="street-address"` is valid on it (not on an <input>).
+    address = TextAreaField(_l("Address"))
+    email = EmailField(_l("Email"))
+    phone = TelField(_l("Phone"))
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
 
     def __init__(self, *args, max_length: int, require_contact: bool, **kwargs) -> None:
@@ -139,11 +162,6 @@ class CommentForm(FlaskForm):
                     limit=self.max_length,
                 )
             )
-
-    def validate_respondent_type(self, field) -> None:
-        """A public comment needs the commenter's connection to the city."""
-        if not field.data:
-            raise ValidationError(_("Please choose how you are connected to the city."))
 
     def validate_name(self, field) -> None:
         """Required when the city's rules ask for it."""

@@ -110,9 +110,18 @@ def submit_comment(measure: Measure, data: CommentInput, now: datetime) -> tuple
     return comment, access_key
 
 
+_RECEIPT_PARTS = re.compile(r"PC(\d{4})(\d{6,})")
+
+
 def normalize_receipt_number(value: str) -> str:
-    """A receipt number as typed (any case, stray spaces, full-width digits) in canonical form."""
-    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+    """A receipt number as typed in canonical form (``PC-2026-000003``).
+
+    Residents copy it from paper or a phone's keyboard: any case, full-width characters,
+    spaces, and any dash or none at all (``PC2026000003``, ``pc－2026－000003``).
+    """
+    typed = unicodedata.normalize("NFKC", value or "").upper()
+    match = _RECEIPT_PARTS.fullmatch("".join(ch for ch in typed if ch.isalnum()))
+    return f"PC-{match[1]}-{match[2]}" if match else "".join(typed.split())
 
 
 def find_comment(receipt_number: str, access_key: str) -> Comment | None:
