@@ -87,8 +87,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
         # Four-eyes rule: a rejection takes effect only when a second moderator confirms it.
-        "PORTAL_REJECTION_REVIEW": os.environ.get("PORTAL_REJECTION_REVIEW", "").lower()
-        in TRUTHY,
+        "PORTAL_REJECTION_REVIEW": os.environ.get("PORTAL_REJECTION_REVIEW", "").lower() in TRUTHY,
         # Machine translation (a LibreTranslate server); off unless a URL is set.
         "PORTAL_MT_URL": os.environ.get("PORTAL_MT_URL", ""),
         "PORTAL_MT_API_KEY": os.environ.get("PORTAL_MT_API_KEY", ""),

@@ -17,10 +17,24 @@ from portal.services import pii
 
 SAMPLES = json.loads((Path(__file__).parent / "data" / "pii_samples.json").read_text("utf-8"))
 # Floors below the measured figures, so a regression in one kind fails the test.
-PRECISION_FLOOR = {"email": 1.0, "phone": 0.95, "postal_code": 0.9, "my_number": 1.0,
-                   "address": 0.85, "car_plate": 0.95, "name": 0.8}
-RECALL_FLOOR = {"email": 1.0, "phone": 0.95, "postal_code": 0.9, "my_number": 1.0,
-                "address": 0.85, "car_plate": 0.95, "name": 0.8}
+PRECISION_FLOOR = {
+    "email": 1.0,
+    "phone": 0.95,
+    "postal_code": 0.9,
+    "my_number": 1.0,
+    "address": 0.85,
+    "car_plate": 0.95,
+    "name": 0.8,
+}
+RECALL_FLOOR = {
+    "email": 1.0,
+    "phone": 0.95,
+    "postal_code": 0.9,
+    "my_number": 1.0,
+    "address": 0.85,
+    "car_plate": 0.95,
+    "name": 0.8,
+}
 
 
 def _gold(sample: dict) -> list[tuple[int, int, str]]:
@@ -80,7 +94,12 @@ def test_suggestions_reach_precision_and_recall_floors_per_kind():
 
 @pytest.mark.parametrize(
     ("digits", "valid"),
-    [("123456789018", True), ("123456789012", False), ("398259791905", True), ("12345678901", False)],
+    [
+        ("123456789018", True),
+        ("123456789012", False),
+        ("398259791905", True),
+        ("12345678901", False),
+    ],
 )
 def test_my_number_check_digit(digits, valid):
     assert pii.my_number_is_valid(digits) is valid

@@ -128,7 +128,9 @@ def _history(comment: Comment):
 
     return db.session.scalars(
         select(AuditRecord)
-        .where(AuditRecord.object_type == "comment", AuditRecord.object_id == comment.receipt_number)
+        .where(
+            AuditRecord.object_type == "comment", AuditRecord.object_id == comment.receipt_number
+        )
         .order_by(AuditRecord.id.desc())
         .limit(50)
     ).all()
@@ -228,6 +230,7 @@ def _render(comment: Comment, status: int = 200, *, contact=None, **forms):
             translation_form=translation_form,
             response=existing,
             response_form=response_form,
+            response_form_posted="response_form" in forms,
             category_labels=responses.CATEGORY_LABELS_JA,
             linked=linked,
             link_form=link_form,
@@ -417,7 +420,9 @@ def comment_redact(receipt: str):
     except redaction.RedactionRefused as refusal:
         db.session.rollback()
         flash(_refusal(refusal.code), "error")
-        return _render(comment, 409 if refusal.code == "results_published" else 422, **{form_key: form})
+        return _render(
+            comment, 409 if refusal.code == "results_published" else 422, **{form_key: form}
+        )
     flash(_("%(count)s span(s) hidden.", count=added))
     return _back(comment, "#redaction-" + field)
 
@@ -633,7 +638,9 @@ def paper_new():
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return render_template("moderation/paper.html", form=form, scan_lost=bool(form.scan.data)), 422
+        return render_template(
+            "moderation/paper.html", form=form, scan_lost=bool(form.scan.data)
+        ), 422
     now = utcnow()
     measure = db.session.scalar(select(Measure).where(Measure.code == form.measure.data))
     received_day = form.received_on.data
@@ -647,7 +654,9 @@ def paper_new():
             form.scan.errors = [
                 {
                     "too_large": _("The scan is larger than 10 MB."),
-                    "type": _("The scan must be a PDF, JPEG or PNG file (checked from its content)."),
+                    "type": _(
+                        "The scan must be a PDF, JPEG or PNG file (checked from its content)."
+                    ),
                     "empty": _("The scan is empty."),
                 }[refusal.code]
             ]
@@ -702,11 +711,15 @@ def paper_new():
         form.received_on.errors = [
             _("On this date the measure was not open for comments: the comment cannot be entered.")
         ]
-        return render_template("moderation/paper.html", form=form, scan_lost=scan_data is not None), 409
+        return render_template(
+            "moderation/paper.html", form=form, scan_lost=scan_data is not None
+        ), 409
     except EmptyComment:
         db.session.rollback()
         form.body.errors = [_("The text is empty.")]
-        return render_template("moderation/paper.html", form=form, scan_lost=scan_data is not None), 422
+        return render_template(
+            "moderation/paper.html", form=form, scan_lost=scan_data is not None
+        ), 422
     session[FRESH_PAPER] = {"receipt_number": comment.receipt_number, "access_key": access_key}
     log.info("paper comment %s entered on %s", comment.receipt_number, measure.code)
     return _back(comment)
@@ -751,7 +764,10 @@ def templates():
     ).all()
     return (
         render_template(
-            "moderation/templates.html", form=form, items=items, action_form=ActionForm(formdata=None)
+            "moderation/templates.html",
+            form=form,
+            items=items,
+            action_form=ActionForm(formdata=None),
         ),
         status,
     )

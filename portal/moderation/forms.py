@@ -91,12 +91,14 @@ class RedactionForm(FlaskForm):
     """Spans to hide: ticked suggestions, every occurrence of a text, or offsets."""
 
     field = HiddenField(default="body")
-    exact_text = StringField(_l("Hide every occurrence of this exact text"), validators=[Optional(), Length(max=500)])
+    exact_text = StringField(
+        _l("Hide every occurrence of this exact text"), validators=[Optional(), Length(max=500)]
+    )
     start = IntegerField(_l("From character"), validators=[Optional(), NumberRange(min=0)])
     end = IntegerField(_l("To character (exclusive)"), validators=[Optional(), NumberRange(min=1)])
     kind = SelectField(
         _l("Kind"),
-        choices=[
+        choices=lambda: [
             ("name", _l("Name")),
             ("address", _l("Address")),
             ("phone", _l("Phone number")),
@@ -110,9 +112,7 @@ class RedactionForm(FlaskForm):
 class TranslationForm(FlaskForm):
     """The Japanese translation as a moderator writes or edits it."""
 
-    text = TextAreaField(
-        _l("Japanese translation"), validators=[DataRequired(), Length(max=20000)]
-    )
+    text = TextAreaField(_l("Japanese translation"), validators=[DataRequired(), Length(max=20000)])
 
 
 class ResponseForm(FlaskForm):
@@ -120,12 +120,20 @@ class ResponseForm(FlaskForm):
 
     category = SelectField(
         _l("Response category"),
-        choices=[("", "—")] + [(c.value, CATEGORY_LABELS_JA[c]) for c in ResponseCategory],
+        choices=lambda: [("", "—")] + [(c.value, CATEGORY_LABELS_JA[c]) for c in ResponseCategory],
         validators=[DataRequired()],
     )
-    summary = TextAreaField(_l("Summary of the comment (意見の要旨)"), validators=[Optional(), Length(max=2000)])
-    text_ja = TextAreaField(_l("The city's response in Japanese (市の考え方)"), validators=[DataRequired(), Length(max=5000)])
-    translation = TextAreaField(_l("Translation of the response into the comment's language"), validators=[Optional(), Length(max=8000)])
+    summary = TextAreaField(
+        _l("Summary of the comment (意見の要旨)"), validators=[Optional(), Length(max=2000)]
+    )
+    text_ja = TextAreaField(
+        _l("The city's response in Japanese (市の考え方)"),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    translation = TextAreaField(
+        _l("Translation of the response into the comment's language"),
+        validators=[Optional(), Length(max=8000)],
+    )
     template = SelectField(_l("Use a saved response"), choices=[], validate_choice=False)
 
 
@@ -139,14 +147,25 @@ class PaperCommentForm(FlaskForm):
     """A comment that arrived by post, fax, email or at the counter."""
 
     measure = SelectField(_l("Measure"), choices=[], validators=[DataRequired()])
-    channel = SelectField(_l("Received by"), choices=paper_channel_choices, validators=[DataRequired()])
+    channel = SelectField(
+        _l("Received by"), choices=paper_channel_choices, validators=[DataRequired()]
+    )
     received_on = DateField(_l("Date received"), validators=[InputRequired()])
     body = TextAreaField(_l("Text of the comment"), validators=[DataRequired(), Length(max=20000)])
     language = SelectField(_l("Language of the comment"), choices=language_choices, default="ja")
-    respondent_type = SelectField(_l("Respondent"), choices=respondent_choices, validators=[DataRequired()])
+    respondent_type = SelectField(
+        _l("Respondent"), choices=respondent_choices, validators=[DataRequired()]
+    )
     name = StringField(_l("Name (if given)"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address (if given)"), validators=[Optional(), Length(max=300)])
-    email = StringField(_l("Email (if given)"), validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address.")), Length(max=320)])
+    email = StringField(
+        _l("Email (if given)"),
+        validators=[
+            Optional(),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address.")),
+            Length(max=320),
+        ],
+    )
     phone = StringField(_l("Phone (if given)"), validators=[Optional(), Length(max=40)])
     scan = FileField(_l("Scan of the letter (PDF, JPEG or PNG, up to 10 MB)"))
 
@@ -156,7 +175,7 @@ class TemplateForm(FlaskForm):
 
     kind = SelectField(
         _l("Used for"),
-        choices=[
+        choices=lambda: [
             ("rejection", _l("Rejection note")),
             ("hold", _l("Hold note")),
             ("response", _l("City response")),

@@ -33,10 +33,14 @@ _PHONE_JP = re.compile(
     + _NOT_DIGIT_AFTER
 )
 _PHONE_INTL = re.compile(
-    rf"[+＋]{_D}{{1,3}}(?:[\s 　]?[(（]?{_D}{{1,4}}[)）]?)(?:{_SEP}?{_D}{{1,4}}){{1,4}}" + _NOT_DIGIT_AFTER
+    rf"[+＋]{_D}{{1,3}}(?:[\s 　]?[(（]?{_D}{{1,4}}[)）]?)(?:{_SEP}?{_D}{{1,4}}){{1,4}}"
+    + _NOT_DIGIT_AFTER
 )
 _POSTAL = re.compile(
-    rf"〒[\s 　]?{_D}{{3}}{_DASH}?{_D}{{4}}|" + _NOT_DIGIT_BEFORE + rf"{_D}{{3}}{_DASH}{_D}{{4}}" + _NOT_DIGIT_AFTER
+    rf"〒[\s 　]?{_D}{{3}}{_DASH}?{_D}{{4}}|"
+    + _NOT_DIGIT_BEFORE
+    + rf"{_D}{{3}}{_DASH}{_D}{{4}}"
+    + _NOT_DIGIT_AFTER
 )
 _MY_NUMBER = re.compile(
     _NOT_DIGIT_BEFORE + rf"{_D}{{4}}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}}" + _NOT_DIGIT_AFTER
@@ -73,7 +77,19 @@ _HONORIFIC_WORDS = frozenset(
 _LATIN_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*")
 _NAME_INTRO_HAN = re.compile(r"(?:我叫|我的名字是|我的名字叫|邻居)([一-龥]{2,4})")
 _NAME_INTRO_DEVANAGARI = re.compile(r"मेरो नाम\s+([\u0900-\u097F]+(?:\s+[\u0900-\u097F]+)?)\s+हो")
-_JP_HONORIFICS = ("さん", "様", "さま", "氏", "君", "くん", "ちゃん", "先生", "議員", "課長", "部長")
+_JP_HONORIFICS = (
+    "さん",
+    "様",
+    "さま",
+    "氏",
+    "君",
+    "くん",
+    "ちゃん",
+    "先生",
+    "議員",
+    "課長",
+    "部長",
+)
 _NAME_ENDS = frozenset(".,;:!?()\"'")
 
 
@@ -230,9 +246,7 @@ def _japanese_name_suggestions(text: str) -> list[Suggestion]:
             # shop or a season); it counts with a full name, an honorific, or in katakana-free
             # kanji of two characters or more next to one.
             if len(kinds) > 1 or following.startswith(_JP_HONORIFICS) or (end - start >= 2):
-                found.append(
-                    Suggestion(offset + start, offset + end, "name", piece[start:end])
-                )
+                found.append(Suggestion(offset + start, offset + end, "name", piece[start:end]))
             i = j
     return found
 

@@ -166,7 +166,13 @@ def remove(
 
 
 def carry_over_translation_spans(
-    comment: Comment, old_text: str, new_text: str, *, actor: StaffUser, ip: str | None, now: datetime
+    comment: Comment,
+    old_text: str,
+    new_text: str,
+    *,
+    actor: StaffUser,
+    ip: str | None,
+    now: datetime,
 ) -> int:
     """After the translation's text changed, hide again every word hidden before, wherever it
     now stands, so an edit cannot bring a hidden name back into view. Returns spans kept."""

@@ -131,9 +131,7 @@ def _store(
         translation = CommentTranslation(comment_id=comment.id, language="ja", text=text)
         db.session.add(translation)
     if old_text is not None and old_text != text:
-        redaction.carry_over_translation_spans(
-            comment, old_text, text, actor=actor, ip=ip, now=now
-        )
+        redaction.carry_over_translation_spans(comment, old_text, text, actor=actor, ip=ip, now=now)
     before = {"method": translation.method if old_text is not None else None}
     translation.text = text
     translation.method = method
@@ -163,7 +161,13 @@ def save_human(
 ) -> CommentTranslation:
     """Store the moderator's own (or edited) Japanese translation."""
     return _store(
-        comment, text, TranslationMethod.HUMAN, actor=actor, ip=ip, now=now, action="translation_saved"
+        comment,
+        text,
+        TranslationMethod.HUMAN,
+        actor=actor,
+        ip=ip,
+        now=now,
+        action="translation_saved",
     )
 
 
