@@ -79,7 +79,8 @@ def test_moderator_redacts_translates_approves_and_responds(browser_page, live_s
     page.goto(f"{live_server}/staff/moderation/comments/{number}")
     _shot(page, "1-comment")
     suggestion = page.locator("#redaction-body input[name=span]")
-    assert suggestion.count() == 1 and suggestion.is_checked()
+    assert suggestion.count() == 1
+    assert suggestion.is_checked()
     page.click("#redaction-body button:has-text('Hide')")
     assert page.locator("mark.hidden-span", has_text="090-1234-5678").count() >= 1
 
