@@ -193,6 +193,11 @@ def _tokenizer():
 
 
 # Kana marks Japanese: Chinese text (all Han) would otherwise be read as Japanese names.
+def warm_up() -> None:
+    """Load the dictionary now, so the first resident after a restart does not wait for it."""
+    _tokenizer()
+
+
 _HAS_JAPANESE = re.compile(r"[\u3040-\u30ff]")
 # Sudachi works on text up to about 49,000 bytes; comments are limited to 10,000 characters,
 # but paper comments pasted in by staff could be longer, so analyse in slices at line breaks.
