@@ -635,3 +635,22 @@ def test_link_to_another_measure_and_remove_it(app, client, login_as, received):
         "measure_link_removed",
     ]
     assert _audit(app, number, "measure_link_added") == {"measure": "1-(2)"}
+
+
+def test_hold_with_a_saved_note(app, client, login_as, received):
+    number, _key = received
+    login_as("moderator")
+    post_template(client, kind="hold", reason="", title="確認中", text="担当課に確認中")
+    page = client.get(_page(number)).get_data(as_text=True)
+    assert "確認中" in page
+    with app.app_context():
+        from portal.models.moderation import ModerationTemplate
+
+        template_id = db.session.scalar(sa.select(ModerationTemplate.id))
+    held = _post(client, number, "decide", {"decision": "hold", "hold_template": str(template_id)})
+    assert held.status_code == 303
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
+        assert comment.status == "under_review"
+        assert comment.staff_note == "担当課に確認中"
+    assert "担当課に確認中" in client.get(_page(number)).get_data(as_text=True)

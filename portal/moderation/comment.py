@@ -150,7 +150,10 @@ def _render(comment: Comment, status: int = 200, *, contact=None, **forms):
     decision_form = forms.get("decision_form") or DecisionForm(formdata=None, version=version)
     reject_form = forms.get("reject_form") or RejectForm(formdata=None, version=version)
     reject_form.template.choices = [("", "—")] + [
-        (str(t.id), t.title) for t in _templates("rejection") + _templates("hold")
+        (str(t.id), t.title) for t in _templates("rejection")
+    ]
+    decision_form.hold_template.choices = [("", "—")] + [
+        (str(t.id), t.title) for t in _templates("hold")
     ]
     translation_row = translation.japanese_translation(comment)
     translation_form = forms.get("translation_form") or TranslationForm(
@@ -320,9 +323,16 @@ def comment_decide(receipt: str):
     comment = _comment_or_404(receipt)
     form = DecisionForm()
     allowed = {"approve", "hold", "pending", "confirm_rejection", "cancel_rejection"}
+    form.hold_template.choices = [("", "—")]
     if not form.validate_on_submit() or form.decision.data not in allowed:
-        abort(400)
-    return _decide(comment, form, form.decision.data)
+        if form.csrf_token.errors or form.decision.data not in allowed:
+            abort(400)
+        return _render(comment, 422, decision_form=form)
+    note = form.hold_note.data or ""
+    if form.decision.data == "hold" and not note and (form.hold_template.data or "").isdigit():
+        template = db.session.get(ModerationTemplate, int(form.hold_template.data))
+        note = template.text if template is not None else ""
+    return _decide(comment, form, form.decision.data, note=note or None)
 
 
 @bp.route("/comments/<receipt>/reject", methods=["POST"])

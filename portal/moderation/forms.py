@@ -77,6 +77,9 @@ class DecisionForm(VersionedForm):
     """Approve, hold, return to pending, confirm or cancel a proposed rejection."""
 
     decision = HiddenField(validators=[InputRequired()])
+    # Only the hold form shows these: why the comment waits, in the staff's words or a template's.
+    hold_template = SelectField(_l("Use a saved note"), choices=[], validate_choice=False)
+    hold_note = TextAreaField(_l("Note for staff"), validators=[Optional(), Length(max=2000)])
 
 
 class RejectForm(VersionedForm):
