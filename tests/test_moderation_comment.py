@@ -654,3 +654,41 @@ def test_hold_with_a_saved_note(app, client, login_as, received):
         assert comment.status == "under_review"
         assert comment.staff_note == "担当課に確認中"
     assert "担当課に確認中" in client.get(_page(number)).get_data(as_text=True)
+
+
+POST_ACTIONS = (
+    "decide",
+    "reject",
+    "contact",
+    "redactions",
+    "redactions/1/remove",
+    "translation",
+    "translation/machine",
+    "translation/review",
+    "response",
+    "links",
+    "links/2/remove",
+)
+
+
+@pytest.mark.parametrize("role", [None, "committee", "admin"])
+def test_every_action_refuses_anyone_but_a_moderator(app, client, login_as, received, role):
+    number, _key = received
+    if role:
+        login_as(role)
+    # A valid CSRF token, so that what refuses the request is the role check, not CSRF.
+    home = client.get("/staff/" if role else "/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', home)[1]
+    for action in POST_ACTIONS:
+        data = {"csrf_token": token, "decision": "approve", "version": "2"}
+        response = client.post(f"{_page(number)}/{action}", data=data)
+        if role:
+            assert response.status_code == 403, action
+        else:
+            assert response.status_code == 302, action
+            assert "/staff/login" in response.location
+    for path in ("/staff/moderation/templates", "/staff/moderation/templates/1/delete"):
+        response = client.post(path, data={"csrf_token": token})
+        assert response.status_code == (403 if role else 302)
+    assert _status(app, number) == "received"
+    assert not [a for a in _actions(app, number)]
