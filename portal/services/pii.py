@@ -26,6 +26,12 @@ _NOT_DIGIT_BEFORE = "(?<![0-9０-９])"
 _NOT_DIGIT_AFTER = "(?![0-9０-９])"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# "name (at) example.com", written so that robots do not collect it.
+_EMAIL_SPELLED = re.compile(
+    r"[A-Za-z0-9._%+\-]+\s*[(\[]\s*at\s*[)\]]\s*[A-Za-z0-9\-]+"
+    r"(?:\s*(?:\.|[(\[]\s*dot\s*[)\]])\s*[A-Za-z0-9\-]+)+",
+    re.IGNORECASE,
+)
 # Japanese numbers start with 0 and have 10 or 11 digits; the area code may be in brackets.
 _PHONE_JP = re.compile(
     _NOT_DIGIT_BEFORE
@@ -53,6 +59,8 @@ _ADDRESS = re.compile(
     rf"(?:{_KANJI_NUM}+丁目(?:{_D}+(?:番地?|{_DASH}))?(?:{_D}+(?:号|{_DASH}{_D}+)?)?"
     rf"|{_D}+番地(?:の?{_D}+(?:号)?)?"
     rf"|{_D}+番{_D}+号)"
+    # the short form after a town's name: 今泉町2-410, 境百々村1-2-3
+    rf"|[一-龥々ァ-ヶー]{{1,20}}[町村]{_D}+{_DASH}{_D}+(?:{_DASH}{_D}+)?" + _NOT_DIGIT_AFTER
 )
 _HIRAGANA_PLATE = "[あ-ん]"
 # 群馬 300 あ 12-34 / 品川500さ・・12: region, class number, kana, serial.
@@ -121,8 +129,9 @@ def _ascii_digits(text: str) -> str:
 
 def _regex_suggestions(text: str) -> list[Suggestion]:
     found: list[Suggestion] = []
-    for match in _EMAIL.finditer(text):
-        found.append(Suggestion(match.start(), match.end(), "email", match.group()))
+    for pattern in (_EMAIL, _EMAIL_SPELLED):
+        for match in pattern.finditer(text):
+            found.append(Suggestion(match.start(), match.end(), "email", match.group()))
     for match in _MY_NUMBER.finditer(text):
         if my_number_is_valid(_ascii_digits(match.group())):
             found.append(Suggestion(match.start(), match.end(), "my_number", match.group()))
