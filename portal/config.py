@@ -109,6 +109,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Seconds a request waits for another SQLite writer before the resident gets the 503
         # page (SQLite retries the lock for that long).
         "PORTAL_SQLITE_BUSY_TIMEOUT": float(os.environ.get("PORTAL_SQLITE_BUSY_TIMEOUT", "5")),
+        # Four-eyes rule: a rejection takes effect only when a second moderator confirms it.
+        "PORTAL_REJECTION_REVIEW": os.environ.get("PORTAL_REJECTION_REVIEW", "").lower() in TRUTHY,
+        # Machine translation (a LibreTranslate server); off unless a URL is set.
+        "PORTAL_MT_URL": os.environ.get("PORTAL_MT_URL", ""),
+        "PORTAL_MT_API_KEY": os.environ.get("PORTAL_MT_API_KEY", ""),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

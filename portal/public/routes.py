@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import metrics
 from portal.database import utcnow
 from portal.extensions import db, limiter
-from portal.i18n import BY_TAG, preferred_locale
+from portal.i18n import BY_TAG, current_locale, preferred_locale
 from portal.logs import describe_error
 from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
@@ -23,6 +23,7 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
+from portal.services.disclosure import own_text_for_author
 from portal.services.submission import (
     CommentInput,
     ContactInput,
@@ -196,12 +197,38 @@ def new_receipt():
         session.pop(FRESH_RECEIPT, None)
         return redirect(url_for("public.lookup_receipt"))
     comment, access_key = claimed
-    response = render_template("public/receipt_new.html", comment=comment, access_key=access_key)
+    response = render_template(
+        "public/receipt_new.html",
+        comment=comment,
+        access_key=access_key,
+        **_author_view(comment),
+    )
     # The hand-off is used up only once the page is built and the deletion committed: if the
     # database fails before that, the 503 leaves both in place and a reload shows the receipt.
     db.session.commit()
     session.pop(FRESH_RECEIPT, None)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+def _same_language(a: str | None, b: str) -> bool:
+    """pt and pt-BR, zh and zh-Hans name the same language for a reader."""
+    return bool(a) and (a == b or a.split("-")[0] == b.split("-")[0])
+
+
+def _author_view(comment) -> dict:
+    """What the receipt pages show of the comment and the city's response, in the page's
+    language: the text with hidden spans as a translated placeholder, and the response's
+    translation when it is in the reader's language."""
+    response = comment.response
+    return {
+        "comment_text": own_text_for_author(comment, _("[hidden]")),
+        "response": response,
+        "response_translated": bool(
+            response
+            and response.translation
+            and _same_language(response.translation_language, current_locale().tag)
+        ),
+    }
 
 
 def _render_status(comment, notice: str | None = None, status: int = 200, withdraw_form=None):
@@ -214,6 +241,7 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
             notice=notice,
             receipt_number=request.form.get("receipt_number", ""),
             access_key=request.form.get("access_key", ""),
+            **_author_view(comment),
         ),
         status,
         {"Cache-Control": "no-store"},
