@@ -397,8 +397,9 @@ def _pdf_text(path) -> str:
     return re.sub(r"(?<=[^\x00-\x7f])\n(?=[^\x00-\x7f])", "", text)
 
 
-@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
 def test_results_pdf_embeds_fonts_for_every_script(app, client, login_as, closed_measure, tmp_path):
+    if shutil.which("pdffonts") is None:
+        pytest.fail("pdffonts (poppler-utils) is not installed: .ci/run installs it")
     _publish(app, client, login_as)
     response = client.get("/vi/measures/1-1/results.pdf")
     assert response.status_code == 200
