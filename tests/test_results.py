@@ -505,3 +505,30 @@ def test_receipt_page_says_where_the_comment_appears(app, client, login_as, clos
     page = lookup()
     assert "Your comment appears in the published results as row 1." in page
     assert 'href="/en/measures/1-1/results#row-1"' in page
+
+
+def test_results_pages_are_translated_in_every_language(app, client, login_as, closed_measure):
+    from test_locales import _english_msgids, _japanese_strings, _visible_text
+
+    from portal.i18n import LOCALES
+
+    english, japanese = _english_msgids(), _japanese_strings()
+    # what the city wrote is Japanese by nature: only the interface is checked
+    city_texts = (RESPONSE_JA, "公共施設の統廃合に反対する意見", "[非公開]")
+
+    def check_every_locale(status):
+        for locale in LOCALES:
+            for path in ("results", "results/comments"):
+                response = client.get(f"/{locale.tag}/measures/1-1/{path}")
+                assert response.status_code == status
+                text = _visible_text(response.text)
+                if locale.tag != "en":
+                    leaked = [msgid for msgid in english if msgid in text]
+                    assert not leaked, (locale.tag, path, leaked[:3])
+                if locale.tag not in ("ja", "ja-x-easy"):
+                    leaked = [s for s in japanese if s in text and s not in city_texts]
+                    assert not leaked, (locale.tag, path, leaked[:3])
+
+    check_every_locale(404)  # the "not published yet" page
+    _publish(app, client, login_as)
+    check_every_locale(200)
