@@ -64,6 +64,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Where drawn PDFs of published results are kept (empty: draw every time).
+        "PORTAL_RESULTS_PDF_CACHE": os.environ.get(
+            "PORTAL_RESULTS_PDF_CACHE", os.path.join(instance_path, "results-pdf")
+        ),
         # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         # Host names the portal answers to (comma-separated); others get 400, so a forged Host

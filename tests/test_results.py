@@ -44,7 +44,14 @@ CAMPAIGN_TEXT = "公共施設の統廃合に反対します。地域の声を聞
 RESPONSE_JA = "公共施設の再編は、地域の皆様のご意見を伺いながら進めます。"
 RESPONSE_VI = "Thành phố sẽ sắp xếp lại các cơ sở công cộng sau khi lắng nghe ý kiến người dân."
 VI_TEXT = "Xin hãy có thông tin bằng tiếng Việt ở quầy tiếp dân."
-VI_TRANSLATION = "窓口でベトナム語の案内をしてください。"
+HIDDEN_NAME = "山田太郎"
+VI_TRANSLATION = f"窓口でベトナム語の案内をしてください。担当の{HIDDEN_NAME}さんに話しました。"
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Drawn PDFs go to this test's own directory."""
+    return {"PORTAL_RESULTS_PDF_CACHE": str(tmp_path / "pdf-cache")}
 
 
 def _comment(measure, body, now, language="ja", contact=None):
@@ -103,6 +110,16 @@ def closed_measure(app, make_staff):
             )
         )
         db.session.add(CommentTranslation(comment_id=vietnamese.id, text=VI_TRANSLATION))
+        name_at = VI_TRANSLATION.index(HIDDEN_NAME)
+        db.session.add(
+            Redaction(
+                comment_id=vietnamese.id,
+                field="translation",
+                start=name_at,
+                end=name_at + len(HIDDEN_NAME),
+                kind="name",
+            )
+        )
         group = CampaignGroup(
             measure_id=m1.id, representative_comment_id=campaign[1].id, confirmed=True
         )
@@ -230,16 +247,47 @@ def test_only_admins_publish(client, login_as, closed_measure, roles):
     assert client.get("/ja/measures/1-1/results").status_code == 404
 
 
-def test_staff_results_pages_need_the_admin_role(client, login_as, make_staff, closed_measure):
-    paths = ["/staff/admin/measures/1-(1)/results", "/staff/admin/measures/1-(1)/results/publish"]
-    for path in paths:
+def test_staff_results_pages_need_the_admin_role(app, client, login_as, closed_measure):
+    with app.app_context():
+        response_id = db.session.scalar(sa.select(CityResponse.id).limit(1))
+    pages = ["/staff/admin/measures/1-(1)/results", "/staff/admin/measures/1-(1)/results/publish"]
+    actions = [
+        "/staff/admin/measures/1-(1)/results/publish",
+        f"/staff/admin/measures/1-(1)/results/summary/{response_id}",
+        "/staff/admin/measures/1-(1)/results/corrections",
+    ]
+    data = {"confirm": "y", "note": "訂正", f"r{response_id}-summary": "要旨"}
+
+    def post(path):
+        token = csrf_token_from(client.get("/ja/receipts").text)  # a resident's own token
+        return client.post(path, data={**data, "csrf_token": token})
+
+    for path in pages:
         assert "/staff/login" in client.get(path).location
-    login_as("moderator")
-    for path in paths:
+    for path in actions:
+        assert "/staff/login" in post(path).location
+    login_as("moderator", "committee")
+    for path in pages:
         assert client.get(path).status_code == 403
+    for path in actions:
+        assert post(path).status_code == 403
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(CityResponse.summary).where(CityResponse.id == response_id))
+            is None
+        )
+        assert db.session.scalars(sa.select(ResultsCorrection)).all() == []
+        assert (
+            db.session.scalar(
+                sa.select(Measure.results_published_at).where(Measure.code == "1-(1)")
+            )
+            is None
+        )
     login_as("admin")
-    for path in paths:
+    for path in pages:
         assert client.get(path).status_code == 200
+    measure_page = client.get("/staff/admin/measures/1-(1)").text
+    assert "/staff/admin/measures/1-(1)/results/publish" in measure_page
 
 
 def test_results_page_in_japanese(app, client, login_as, closed_measure):
@@ -290,7 +338,7 @@ def test_annex_has_every_approved_text_redacted(app, client, login_as, closed_me
     page = client.get("/en/measures/1-1/results/comments").text
     assert page.count(CAMPAIGN_TEXT) == 3
     assert VI_TEXT in page
-    assert VI_TRANSLATION in page
+    assert VI_TRANSLATION.replace(HIDDEN_NAME, "[withheld]") in page
     assert f'lang="vi" dir="auto" data-verbatim>{VI_TEXT}' in page
     assert "[withheld]" in page
     assert HIDDEN_PHONE not in page
@@ -304,6 +352,7 @@ def test_nothing_private_or_unapproved_on_any_public_results_page(
     _publish(app, client, login_as)
     forbidden = [
         HIDDEN_PHONE,
+        HIDDEN_NAME,
         REJECTED_TEXT,
         WITHDRAWN_TEXT,
         CONTACT.name,
@@ -423,7 +472,9 @@ def test_results_pdf_embeds_fonts_for_every_script(app, client, login_as, closed
     assert "[không công bố]" in text
     assert HIDDEN_PHONE not in text
     assert REJECTED_TEXT not in text
-    # the second download is served from the cache, byte for byte
+    # drawn once: the second download is the cached file
+    [cached] = (tmp_path / "pdf-cache").iterdir()
+    assert cached.read_bytes() == response.data
     assert client.get("/vi/measures/1-1/results.pdf").data == response.data
 
     nepali = tmp_path / "results-ne.pdf"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from pathlib import Path
 
 from flask import (
@@ -336,10 +335,8 @@ def results_pdf(slug: str):
         results=build_results(measure, _withheld()),
         corrections=corrections_of(measure),
     )
-    cache = Path(current_app.instance_path) / "results-pdf"
-    pdf = results_files.results_pdf(
-        html, cache if os.access(current_app.instance_path, os.W_OK) else None
-    )
+    cache = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
+    pdf = results_files.results_pdf(html, Path(cache) if cache else None)
     return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
 
 
