@@ -68,6 +68,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_RESULTS_PDF_CACHE": os.environ.get(
             "PORTAL_RESULTS_PDF_CACHE", os.path.join(instance_path, "results-pdf")
         ),
+        # A results table longer than this is drawn as PDF in the background, not in the request.
+        "PORTAL_RESULTS_PDF_INLINE_ROWS": int(
+            os.environ.get("PORTAL_RESULTS_PDF_INLINE_ROWS", "200")
+        ),
         # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         # Host names the portal answers to (comma-separated); others get 400, so a forged Host

@@ -583,3 +583,31 @@ def test_results_pages_are_translated_in_every_language(app, client, login_as, c
     check_every_locale(404)  # the "not published yet" page
     _publish(app, client, login_as)
     check_every_locale(200)
+
+
+def test_long_results_pdf_is_drawn_aside_while_the_reader_is_asked_to_wait(
+    app, client, login_as, closed_measure, tmp_path
+):
+    import time
+
+    app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"] = 2  # the table has 4 rows
+    _publish(app, client, login_as)
+    waiting = client.get("/en/measures/1-1/results.pdf")
+    assert waiting.status_code == 202
+    assert waiting.headers["Retry-After"] == "30"
+    assert "The PDF is being prepared" in waiting.text
+    assert "PDFを作成しています" in client.get("/ja/measures/1-1/results.pdf").text
+    cache = tmp_path / "pdf-cache"
+    deadline = time.monotonic() + 180
+    while not list(cache.glob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    ready = None
+    while time.monotonic() < deadline:
+        ready = client.get("/en/measures/1-1/results.pdf")
+        if ready.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert ready is not None
+    assert ready.status_code == 200
+    assert ready.data.startswith(b"%PDF")
+    assert not list(cache.glob("*.lock"))

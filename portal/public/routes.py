@@ -329,14 +329,30 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def results_pdf(slug: str):
     """The results for printing, in the reader's language."""
     measure = _published_measure_or_404(slug)
+    results = build_results(measure, _withheld())
     html = render_template(
         "public/results_print.html",
         measure=measure,
-        results=build_results(measure, _withheld()),
+        results=results,
         corrections=corrections_of(measure),
     )
-    cache = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
-    pdf = results_files.results_pdf(html, Path(cache) if cache else None)
+    setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
+    cache = Path(setting) if setting else None
+    pdf = results_files.cached_pdf(html, cache)
+    if pdf is None:
+        if (
+            cache is None
+            or len(results.rows) <= current_app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"]
+        ):
+            pdf = results_files.results_pdf(html, cache)
+        else:
+            # a long table takes a worker for many seconds: draw it aside, ask to come back
+            results_files.draw_in_background(html, cache)
+            return (
+                render_template("public/results_pdf_pending.html", measure=measure),
+                202,
+                {"Retry-After": "30", "Refresh": "30", "Cache-Control": "no-store"},
+            )
     return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
 
 

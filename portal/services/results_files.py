@@ -11,6 +11,10 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import os
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +22,10 @@ from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE, Measure
 from portal.models.moderation import ResultsCorrection
 from portal.services.disclosure import Results
+
+log = logging.getLogger(__name__)
+# A drawing that has not finished in this time is taken to have died with its worker.
+STALE_RENDER_SECONDS = 15 * 60
 
 LICENCE = {
     "name": "CC BY 4.0",
@@ -115,23 +123,70 @@ def results_json(
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def results_pdf(html: str, cache_dir: Path | None = None) -> bytes:
-    """The printable results page as PDF (WeasyPrint).
+def _cache_path(html: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
 
-    Published results change only through corrections, redactions and the city's translations,
-    all of which change the HTML: the PDF is cached under the HTML's hash, so a worker renders
-    each version once.
-    """
-    key = hashlib.sha256(html.encode()).hexdigest()
-    cached = cache_dir / f"{key}.pdf" if cache_dir else None
-    if cached is not None and cached.exists():
-        return cached.read_bytes()
+
+def _draw(html: str) -> bytes:
     from weasyprint import HTML  # heavy import, needed only here
 
-    pdf = HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf()
+
+
+def _store(pdf: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(pdf)
+    partial.replace(path)  # atomic: a concurrent reader never sees half a file
+
+
+def cached_pdf(html: str, cache_dir: Path | None) -> bytes | None:
+    """The PDF of this exact page if it was drawn before.
+
+    Published results change only through corrections, redactions and the city's translations,
+    all of which change the HTML: the PDF is kept under the HTML's hash.
+    """
+    if cache_dir is None:
+        return None
+    path = _cache_path(html, cache_dir)
+    return path.read_bytes() if path.exists() else None
+
+
+def results_pdf(html: str, cache_dir: Path | None = None) -> bytes:
+    """The printable results page as PDF (WeasyPrint), drawn now and kept in the cache."""
+    cached = cached_pdf(html, cache_dir)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".part")
-        partial.write_bytes(pdf)
-        partial.replace(cached)  # atomic: a concurrent reader never sees half a file
+        return cached
+    pdf = _draw(html)
+    if cache_dir is not None:
+        _store(pdf, _cache_path(html, cache_dir))
     return pdf
+
+
+def draw_in_background(html: str, cache_dir: Path) -> None:
+    """Start drawing a long PDF outside the request, once across all workers of this machine
+    (a lock file says it is under way)."""
+    path = _cache_path(html, cache_dir)
+    lock = path.with_suffix(".lock")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - lock.stat().st_mtime > STALE_RENDER_SECONDS:
+            lock.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return  # another request started it
+
+    def work() -> None:
+        started = time.perf_counter()
+        try:
+            _store(_draw(html), path)
+            log.info("results PDF %s drawn in %.1f s", path.name, time.perf_counter() - started)
+        except Exception:
+            log.exception("results PDF %s could not be drawn", path.name)
+        finally:
+            lock.unlink(missing_ok=True)
+
+    threading.Thread(target=work, name="results-pdf", daemon=True).start()
