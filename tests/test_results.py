@@ -611,3 +611,21 @@ def test_long_results_pdf_is_drawn_aside_while_the_reader_is_asked_to_wait(
     assert ready.status_code == 200
     assert ready.data.startswith(b"%PDF")
     assert not list(cache.glob("*.lock"))
+
+
+def test_long_results_table_is_split_into_pages(app, client, login_as, closed_measure, monkeypatch):
+    import portal.public.routes as routes
+
+    monkeypatch.setattr(routes, "ROWS_PAGE_SIZE", 2)
+    _publish(app, client, login_as)
+    first = client.get("/en/measures/1-1/results").text
+    assert 'id="row-2"' in first
+    assert 'id="row-3"' not in first
+    assert 'href="/en/measures/1-1/results?page=2" rel="next"' in first
+    second = client.get("/en/measures/1-1/results?page=2").text
+    assert 'id="row-3"' in second
+    assert 'id="row-4"' in second
+    assert client.get("/en/measures/1-1/results?page=3").status_code == 404
+    # the annex links each comment to the page of the table that holds its row
+    annex = client.get("/en/measures/1-1/results/comments").text
+    assert 'href="/en/measures/1-1/results?page=2#row-3"' in annex

@@ -263,6 +263,24 @@ def withdraw_comment():
 # --- published results --------------------------------------------------------------------
 
 ANNEX_PAGE_SIZE = 100
+# A phone stays usable with a few hundred rows per page; most consultations fit on one.
+ROWS_PAGE_SIZE = 200
+
+
+def results_row_url(measure: Measure, number: int) -> str:
+    """The address of one row of a measure's results table, on the page that holds it."""
+    page = (number - 1) // ROWS_PAGE_SIZE + 1
+    return url_for(
+        "public.results",
+        slug=measure.slug,
+        page=page if page > 1 else None,
+        _anchor=f"row-{number}",
+    )
+
+
+@bp.app_context_processor
+def _results_helpers() -> dict:
+    return {"results_row_url": results_row_url}
 
 
 def _published_measure_or_404(slug: str) -> Measure:
@@ -284,10 +302,18 @@ def results(slug: str):
     now = utcnow()
     if not results_are_public(measure, now):
         return render_template("public/results_pending.html", measure=measure, now=now), 404
+    results = build_results(measure, _withheld())
+    pages = max(1, math.ceil(len(results.rows) / ROWS_PAGE_SIZE))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    start = (number - 1) * ROWS_PAGE_SIZE
     return render_template(
         "public/results.html",
         measure=measure,
-        results=build_results(measure, _withheld()),
+        results=results,
+        rows=results.rows[start : start + ROWS_PAGE_SIZE],
+        page={"number": number, "pages": pages},
         corrections=corrections_of(measure),
         now=now,
     )
