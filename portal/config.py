@@ -80,6 +80,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Where drawn PDFs of published results are kept (empty: draw every time).
+        "PORTAL_RESULTS_PDF_CACHE": os.environ.get(
+            "PORTAL_RESULTS_PDF_CACHE", os.path.join(instance_path, "results-pdf")
+        ),
+        # A results table longer than this is drawn as PDF in the background, not in the request.
+        "PORTAL_RESULTS_PDF_INLINE_ROWS": int(
+            os.environ.get("PORTAL_RESULTS_PDF_INLINE_ROWS", "200")
+        ),
         # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted,
         # and the addresses they connect from (forwarded headers from anyone else are dropped).
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),

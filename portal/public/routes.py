@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
+from pathlib import Path
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +35,14 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
-from portal.services.disclosure import own_text_for_author
+from portal.services import results_files
+from portal.services.disclosure import (
+    build_results,
+    own_text_for_author,
+    results_are_public,
+    results_row_of,
+)
+from portal.services.results_admin import corrections_of
 from portal.services.submission import (
     CommentInput,
     ContactInput,
@@ -242,6 +261,7 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
             receipt_number=request.form.get("receipt_number", ""),
             access_key=request.form.get("access_key", ""),
             **_author_view(comment),
+            results_row=results_row_of(comment, utcnow()),
         ),
         status,
         {"Cache-Control": "no-store"},
@@ -293,6 +313,145 @@ def withdraw_comment():
     db.session.commit()
     log.info("comment %s withdrawn by its author", comment.receipt_number)
     return _render_status(comment, _("Your comment has been withdrawn."))
+
+
+# --- published results --------------------------------------------------------------------
+
+ANNEX_PAGE_SIZE = 100
+# A phone stays usable with a few hundred rows per page; most consultations fit on one.
+ROWS_PAGE_SIZE = 200
+
+
+def results_row_url(measure: Measure, number: int) -> str:
+    """The address of one row of a measure's results table, on the page that holds it."""
+    page = (number - 1) // ROWS_PAGE_SIZE + 1
+    return url_for(
+        "public.results",
+        slug=measure.slug,
+        page=page if page > 1 else None,
+        _anchor=f"row-{number}",
+    )
+
+
+@bp.app_context_processor
+def _results_helpers() -> dict:
+    return {"results_row_url": results_row_url}
+
+
+def _published_measure_or_404(slug: str) -> Measure:
+    """The measure, if its results are published; nothing of its comments otherwise."""
+    measure = measure_or_404(slug)
+    if not results_are_public(measure, utcnow()):
+        abort(404)
+    return measure
+
+
+def _withheld() -> str:
+    return _("[withheld]")
+
+
+@bp.route("/measures/<slug>/results")
+def results(slug: str):
+    """The published results: figures, the table of opinions and the city's view, corrections."""
+    measure = measure_or_404(slug)
+    now = utcnow()
+    if not results_are_public(measure, now):
+        return render_template("public/results_pending.html", measure=measure, now=now), 404
+    results = build_results(measure, _withheld())
+    pages = max(1, math.ceil(len(results.rows) / ROWS_PAGE_SIZE))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    start = (number - 1) * ROWS_PAGE_SIZE
+    return render_template(
+        "public/results.html",
+        measure=measure,
+        results=results,
+        rows=results.rows[start : start + ROWS_PAGE_SIZE],
+        page={"number": number, "pages": pages},
+        corrections=corrections_of(measure),
+        now=now,
+    )
+
+
+@bp.route("/measures/<slug>/results/comments")
+def results_comments(slug: str):
+    """The annex: the full text of every published comment (the law allows summaries only
+    while the full texts stay available)."""
+    measure = _published_measure_or_404(slug)
+    entries = build_results(measure, _withheld()).annex
+    pages = max(1, math.ceil(len(entries) / ANNEX_PAGE_SIZE))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    start = (number - 1) * ANNEX_PAGE_SIZE
+    shown = entries[start : start + ANNEX_PAGE_SIZE]
+    page = {
+        "number": number,
+        "entries": shown,
+        "first": start + 1,
+        "last": start + len(shown),
+        "total": len(entries),
+    }
+    return render_template(
+        "public/results_comments.html", measure=measure, page=page, placeholder=_withheld()
+    )
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/measures/<slug>/results.pdf")
+def results_pdf(slug: str):
+    """The results for printing, in the reader's language."""
+    measure = _published_measure_or_404(slug)
+    results = build_results(measure, _withheld())
+    html = render_template(
+        "public/results_print.html",
+        measure=measure,
+        results=results,
+        corrections=corrections_of(measure),
+    )
+    setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
+    cache = Path(setting) if setting else None
+    pdf = results_files.cached_pdf(html, cache)
+    if pdf is None:
+        if (
+            cache is None
+            or len(results.rows) <= current_app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"]
+        ):
+            pdf = results_files.results_pdf(html, cache)
+        else:
+            # a long table takes a worker for many seconds: draw it aside, ask to come back
+            results_files.draw_in_background(html, cache)
+            return (
+                render_template("public/results_pdf_pending.html", measure=measure),
+                202,
+                {"Retry-After": "30", "Refresh": "30", "Cache-Control": "no-store"},
+            )
+    return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
+
+
+@bp.route("/measures/<slug>/results.csv")
+def results_csv(slug: str):
+    """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    data = results_files.results_csv(build_results(measure))
+    return _download(data, "text/csv", f"results-{measure.slug}.csv")
+
+
+@bp.route("/measures/<slug>/results.json")
+def results_json(slug: str):
+    """The results, full texts included, as open data (JSON, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
+    data = results_files.results_json(measure, build_results(measure), corrections_of(measure), url)
+    return _download(data, "application/json", f"results-{measure.slug}.json")
 
 
 @bp.route("/privacy")
