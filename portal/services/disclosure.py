@@ -154,13 +154,16 @@ def _japan_date(moment) -> str:
     return moment.astimezone(JAPAN).date().isoformat()
 
 
-def committee_disclosures(scope, batch_size: int = 1000) -> Iterator[Disclosure]:
+def committee_disclosures(
+    scope, batch_size: int = 1000, only_ids: list[int] | None = None
+) -> Iterator[Disclosure]:
     """Every approved comment of `scope` (a `summaries.Scope`) as the committee may receive it.
 
     Streams: comments are read `batch_size` at a time (``yield_per``) and the redactions,
     reviewed translations, responses and links of each batch are fetched in one query each, so
     memory stays flat whatever the number of comments. Only approved comments are read at all:
-    the text of any other comment never enters this generator.
+    the text of any other comment never enters this generator. `only_ids` narrows it to a
+    page of comments.
     """
     from portal.services.summaries import in_scope
 
@@ -192,6 +195,8 @@ def committee_disclosures(scope, batch_size: int = 1000) -> Iterator[Disclosure]
         .order_by(PriorityArea.number, Measure.number, Comment.id)
         .execution_options(yield_per=batch_size)
     )
+    if only_ids is not None:
+        query = query.where(Comment.id.in_(only_ids))
     for rows in db.session.execute(query).partitions():
         ids = [row.id for row in rows]
         spans: dict[tuple[int, str], list[tuple[int, int]]] = {}

@@ -48,6 +48,8 @@ STATES = {
     "not_published": (CommentStatus.NOT_PUBLISHED,),
     "pending": PENDING_STATUSES,
     "withdrawn": (CommentStatus.WITHDRAWN,),
+    # What the breakdowns count: every comment that was not withdrawn.
+    "live": (*PENDING_STATUSES, CommentStatus.PUBLISHED, CommentStatus.NOT_PUBLISHED),
 }
 NOT_GIVEN = "none"
 
