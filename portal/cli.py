@@ -230,6 +230,76 @@ def translate_check() -> None:
         raise click.ClickException("some catalogs are incomplete")
 
 
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json"]), required=True)
+@click.option("--measure", "measure", help="Only this measure, e.g. 1-(5) or 1-5.")
+@click.option("--area", "area", help="Only this priority area, e.g. 2.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8", "cp932"]),
+    default="utf-8",
+    show_default=True,
+    help="CSV only: cp932 for older systems (reports what it cannot write).",
+)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
+    """Write the committee's file (approved comments, redacted) for a measure, an area or all."""
+    import getpass
+
+    from portal.services import summaries
+    from portal.services.exports.csv import CsvExport
+    from portal.services.exports.json import json_chunks
+    from portal.services.exports.pdf import write_pdf
+    from portal.services.exports.xlsx import write_xlsx
+
+    if measure and area:
+        raise click.UsageError("give --measure or --area, not both")
+    scope = summaries.resolve_scope(measure, area)
+    if scope is None:
+        raise click.BadParameter(f"no such {'measure' if measure else 'area'}: {measure or area}")
+    if encoding != "utf-8" and fmt != "csv":
+        raise click.UsageError("--encoding applies to CSV only")
+    # The record is written first: a download that fails halfway was still asked for.
+    audit.record(
+        "committee_export",
+        object_type="export",
+        object_id=scope.key,
+        details={
+            "format": fmt,
+            "via": "command line",
+            "os_user": getpass.getuser(),
+            "measures": list(scope.measure_codes) or "all",
+            **({"encoding": encoding} if fmt == "csv" else {}),
+        },
+    )
+    db.session.commit()
+    written = None
+    if fmt == "csv":
+        export = CsvExport(scope, encoding)
+        with open(output, "wb") as handle:
+            for chunk in export.chunks():
+                handle.write(chunk)
+        written = export.rows_written
+        if export.report.characters:
+            click.echo(
+                f"cp932: {export.report.characters} characters could not be encoded and were "
+                f"written as '?', in {len(export.report.rows)} rows:",
+                err=True,
+            )
+            for line, receipt, lost in export.report.rows:
+                click.echo(f"  row {line} ({receipt}): {lost}", err=True)
+    elif fmt == "json":
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            for piece in json_chunks(scope):
+                handle.write(piece)
+    elif fmt == "xlsx":
+        written = write_xlsx(scope, output)
+    else:
+        write_pdf(scope, output)
+    click.echo(f"Wrote {output}" + (f" ({written} comments)" if written is not None else "") + ".")
+
+
 def init_app(app) -> None:
     """Add the portal's commands to `flask`/`portal`."""
     for command in (
@@ -239,6 +309,7 @@ def init_app(app) -> None:
         translate,
         create_user_command,
         audit_group,
+        export_command,
     ):
         app.cli.add_command(command)
 

@@ -9,11 +9,8 @@ import tempfile
 from flask import (
     Response,
     abort,
-    after_this_request,
-    current_app,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -294,22 +291,29 @@ def export(fmt: str):
     if fmt == "json":
         body = (piece.encode() for piece in json_chunks(scope))
         return Response(stream_with_context(body), mimetype=FORMATS[fmt], headers=headers)
-    # XLSX and PDF are zip/page structures written whole: to a temporary file, then sent.
-    handle, path = tempfile.mkstemp(suffix=f".{fmt}", dir=current_app.instance_path)
+    # XLSX and PDF are written whole (a zip, a laid-out document) to a temporary file, then
+    # sent in pieces; the file goes once sent or abandoned.
+    handle, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="committee-")
     os.close(handle)
+    try:
+        if fmt == "xlsx":
+            write_xlsx(scope, path)
+        else:
+            pdf_export.write_pdf(scope, path)
+    except Exception:
+        os.remove(path)
+        raise
+    headers["Content-Length"] = str(os.path.getsize(path))
+    return Response(_file_pieces(path), mimetype=FORMATS[fmt], headers=headers)
 
-    @after_this_request
-    def _remove(response):
-        response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-        return response
 
-    if fmt == "xlsx":
-        write_xlsx(scope, path)
-    else:
-        pdf_export.write_pdf(scope, path)
-    return send_file(
-        path, mimetype=FORMATS[fmt], as_attachment=True, download_name=_filename(scope, fmt)
-    )
+def _file_pieces(path: str):
+    try:
+        with open(path, "rb") as handle:
+            while piece := handle.read(64 * 1024):
+                yield piece
+    finally:
+        os.remove(path)
 
 
 @bp.route("/export/cp932-check")
