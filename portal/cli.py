@@ -251,7 +251,7 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
     from portal.services.exports.csv import CsvExport
     from portal.services.exports.json import json_chunks
     from portal.services.exports.pdf import write_pdf
-    from portal.services.exports.xlsx import write_xlsx
+    from portal.services.exports.xlsx import TooManyRows, write_xlsx
 
     if measure and area:
         raise click.UsageError("give --measure or --area, not both")
@@ -294,7 +294,12 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
             for piece in json_chunks(scope):
                 handle.write(piece)
     elif fmt == "xlsx":
-        written = write_xlsx(scope, output)
+        try:
+            written = write_xlsx(scope, output)
+        except TooManyRows as error:
+            raise click.ClickException(
+                f"{error.args[0]:,}+ comments do not fit in one Excel sheet: use --format csv"
+            ) from error
     else:
         write_pdf(scope, output)
     click.echo(f"Wrote {output}" + (f" ({written} comments)" if written is not None else "") + ".")

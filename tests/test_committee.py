@@ -145,6 +145,7 @@ def test_measure_page_shows_terms_redacted_comments_and_groups_once(client, logi
     login_as("committee")
     page = client.get("/staff/committee/measures/1-1").text
     assert ">公共施設<" in page  # one term, not 公共 + 施設
+    assert ">提案<" in page  # only in the Vietnamese comment's reviewed translation
     assert "[非公開]" in page
     assert PHONE not in page
     assert "開館時間の延長を検討します。" in page  # the group's response
@@ -361,3 +362,52 @@ def test_only_approved_comments_are_ever_read_for_files(app, receipts):
             )
         ).all()
         assert set(statuses) == {"published"}
+
+
+def test_terms_follow_new_approvals_and_new_redactions(client, login_as, receipts, app):
+    from portal.models import Redaction, StaffUser
+    from portal.services.moderation import decide
+
+    account = login_as("moderator")
+    assert ">防災無線<" not in client.get("/staff/committee/measures/1-2").text
+    with app.app_context():
+        comment = db.session.scalar(
+            sa.select(Comment).where(Comment.receipt_number == receipts["relisted"])
+        )
+        fresh = Comment(
+            access_key_hash="0" * 64,
+            measure_id=comment.measure_id,
+            body="防災無線の聞こえ方を改善してください。",
+            declared_language="ja",
+            respondent_type="lives",
+        )
+        db.session.add(fresh)
+        db.session.flush()
+        fresh.assign_receipt_number()
+        fresh_id = fresh.id
+        decide(
+            fresh,
+            "approve",
+            actor=db.session.get(StaffUser, account["id"]),
+            ip=None,
+            now=fresh.created_at,
+        )
+        db.session.commit()
+    assert ">防災無線<" in client.get("/staff/committee/measures/1-2").text
+    with app.app_context():
+        db.session.add(Redaction(comment_id=fresh_id, field="body", start=0, end=4, kind="other"))
+        db.session.commit()
+    assert ">防災無線<" not in client.get("/staff/committee/measures/1-2").text
+
+
+def test_xlsx_refuses_more_rows_than_excel_holds_instead_of_dropping_them(
+    runner, receipts, tmp_path, monkeypatch
+):
+    from portal.services.exports import xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 3)
+    result = runner.invoke(
+        args=["export", "--format", "xlsx", "--measure", "1-1", "-o", str(tmp_path / "x.xlsx")]
+    )
+    assert result.exit_code != 0
+    assert "use --format csv" in result.output

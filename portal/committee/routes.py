@@ -9,6 +9,8 @@ import tempfile
 from flask import (
     Response,
     abort,
+    flash,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -26,7 +28,7 @@ from portal.services.disclosure import committee_disclosures
 from portal.services.exports import pdf as pdf_export
 from portal.services.exports.csv import CsvExport, EncodingReport
 from portal.services.exports.json import json_chunks
-from portal.services.exports.xlsx import write_xlsx
+from portal.services.exports.xlsx import TooManyRows, write_xlsx
 from portal.staff_access import client_address, current_staff
 
 PAGE_SIZE = 50
@@ -300,6 +302,13 @@ def export(fmt: str):
             write_xlsx(scope, path)
         else:
             pdf_export.write_pdf(scope, path)
+    except TooManyRows:
+        os.remove(path)
+        flash(
+            _("This is more comments than an Excel sheet can hold. Download the CSV instead."),
+            "error",
+        )
+        return redirect(url_for("committee.overview"))
     except Exception:
         os.remove(path)
         raise

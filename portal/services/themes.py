@@ -1,8 +1,8 @@
 """The most frequent terms of a scope's approved comments, for the committee's first reading.
 
 Japanese is not written with spaces, so words come from a real morphological analyser:
-SudachiPy with its core dictionary in split mode C, which keeps compounds whole (公共施設,
-行政改革, 伊勢崎市). Only nouns count, numbers and stop words left out. A comment in another
+SudachiPy with its core dictionary in split mode C, which keeps the dictionary's compounds
+whole (行政改革), and runs of nouns joined (公共 + 施設 = 公共施設). Only nouns count, numbers and stop words left out. A comment in another
 language counts through its reviewed Japanese translation; without one it is left out (and the
 page says how many were). Only text that `disclosure` lets out is read: redacted, approved.
 """
@@ -25,19 +25,23 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-_local = threading.local()
 # Sudachi's core dictionary has no entry 公共施設, even in split mode C (公共 + 施設): runs of
 # nouns are joined into one term, as term extractors do, but never beyond this many parts.
 MAX_PARTS = 4
+# One tokenizer per process (the dictionary takes ~100 MB): a tokenizer is not safe to share
+# between threads, so threads take turns; analysing a comment takes well under a millisecond.
+_lock = threading.Lock()
+_state: dict = {}
+_cache: dict = {}
+CACHE_SIZE = 64
 
 
 def _tokenizer():
-    # The dictionary takes ~100 MB and a second to load: once per thread, and only when used.
-    if getattr(_local, "tokenizer", None) is None:
+    if "tokenizer" not in _state:
         from sudachipy import Dictionary, SplitMode
 
-        _local.tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
-    return _local.tokenizer
+        _state["tokenizer"] = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+    return _state["tokenizer"]
 
 
 def _is_content_noun(pos: tuple) -> bool:
@@ -53,7 +57,11 @@ def _keep(term: str) -> bool:
 
 def nouns(text: str) -> list[str]:
     """The content nouns of a Japanese text, runs of nouns joined into one compound term."""
-    tokenizer = _tokenizer()
+    with _lock:
+        return _nouns(_tokenizer(), text)
+
+
+def _nouns(tokenizer, text: str) -> list[str]:
     text = text.replace(PLACEHOLDER_JA, "\n")
     terms: list[str] = []
     run: list[str] = []
@@ -87,8 +95,40 @@ class Themes:
     left_out: int  # approved comments in another language without a reviewed translation
 
 
+def _fingerprint(scope) -> tuple:
+    """Changes whenever the terms could: a comment approved or edited, a span hidden, a
+    translation written or reviewed (each adds a row or moves a timestamp forward)."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Comment, CommentStatus, CommentTranslation, Redaction
+    from portal.services.summaries import in_scope
+
+    approved = db.session.execute(
+        select(func.count(Comment.id), func.max(Comment.updated_at)).where(
+            Comment.status == CommentStatus.PUBLISHED, in_scope(scope)
+        )
+    ).one()
+    translations = db.session.execute(
+        select(
+            func.count(CommentTranslation.id),
+            func.max(CommentTranslation.translated_at),
+            func.max(CommentTranslation.reviewed_at),
+        )
+    ).one()
+    redactions = db.session.execute(select(func.count(Redaction.id), func.max(Redaction.id))).one()
+    return (str(db.engine.url), scope.key, *approved, *translations, *redactions)
+
+
 def frequent_terms(scope, limit: int = 30) -> Themes:
-    """The `limit` terms used by the most approved comments of `scope` (each comment once)."""
+    """The `limit` terms used by the most approved comments of `scope` (each comment once).
+
+    Analysing every comment of a large measure takes seconds, so the result is kept until the
+    comments it was read from change.
+    """
+    key = (_fingerprint(scope), limit)
+    if key in _cache:
+        return _cache[key]
     counts: Counter = Counter()
     read = left_out = 0
     for item in committee_disclosures(scope):
@@ -102,4 +142,8 @@ def frequent_terms(scope, limit: int = 30) -> Themes:
         read += 1
         counts.update(set(nouns(text)))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return Themes(terms=ranked, comments_read=read, left_out=left_out)
+    themes = Themes(terms=ranked, comments_read=read, left_out=left_out)
+    if len(_cache) >= CACHE_SIZE:
+        _cache.pop(next(iter(_cache)))
+    _cache[key] = themes
+    return themes

@@ -88,6 +88,13 @@ def _summary(book, sheet, scope) -> None:
         row += 1
 
 
+EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
+
+
+class TooManyRows(ValueError):
+    """More comments than one Excel sheet can hold: the CSV or JSON has them all."""
+
+
 def write_xlsx(scope, target) -> int:
     """Write the workbook to `target` (a path or a binary file); returns the comments written."""
     book = xlsxwriter.Workbook(
@@ -114,6 +121,10 @@ def write_xlsx(scope, target) -> int:
     written = 0
     for _item, cells in committee_rows(scope):
         written += 1
+        if written > EXCEL_MAX_ROWS:
+            # XlsxWriter would drop the extra rows silently.
+            book.close()
+            raise TooManyRows(written)
         for col, (key, value) in enumerate(zip(COMMITTEE_FIELDS, cells, strict=True)):
             if value:
                 sheet.write_string(written, col, value, wrap if key in WRAPPED else top)
