@@ -26,6 +26,7 @@ PAGES = [
     "/staff/committee/measures/1-1",
     "/staff/committee/areas/1",
     "/staff/committee/comments?measure=1-1&state=published",
+    "/staff/committee/terms?measure=1-1&term=公共施設",
     "/staff/committee/export/csv?measure=1-1",
     "/staff/committee/export/json",
     "/staff/committee/export/cp932-check?measure=1-1",
@@ -411,3 +412,15 @@ def test_xlsx_refuses_more_rows_than_excel_holds_instead_of_dropping_them(
     )
     assert result.exit_code != 0
     assert "use --format csv" in result.output
+
+
+def test_a_term_count_links_to_the_comments_that_use_it(client, login_as, receipts):
+    login_as("committee")
+    page = client.get("/staff/committee/measures/1-1").text
+    href = "/staff/committee/terms?term=%E5%85%AC%E5%85%B1%E6%96%BD%E8%A8%AD&amp;measure=1-1"
+    assert f'<a href="{href}">2</a>' in page  # 公共施設: its own comment and the relisted one
+    listed = client.get(href.replace("&amp;", "&")).text
+    assert receipts["redacted"] in listed
+    assert receipts["relisted"] in listed
+    assert receipts["vietnamese"] not in listed
+    assert PHONE not in listed

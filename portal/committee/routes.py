@@ -32,6 +32,7 @@ from portal.services.exports.xlsx import TooManyRows, write_xlsx
 from portal.staff_access import client_address, current_staff
 
 PAGE_SIZE = 50
+TERM_LIST_LIMIT = 200
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -248,6 +249,26 @@ def comments():
 
 def _status_key(status: str) -> str:
     return "pending" if status in summaries.PENDING_STATUSES else status
+
+
+@bp.route("/terms")
+def term_comments():
+    """The approved comments that use one of the frequent terms."""
+    scope = _scope_from_args()
+    term = request.args.get("term", "").strip()[:40]
+    if not term:
+        abort(404)
+    items = themes.comments_using(scope, term)
+    return render_template(
+        "committee/term.html",
+        scope=scope,
+        term=term,
+        items=items[:TERM_LIST_LIMIT],
+        total=len(items),
+        limit=TERM_LIST_LIMIT,
+        figure_url=_figure_url,
+        value_name=value_name,
+    )
 
 
 # --- downloads -----------------------------------------------------------------------------

@@ -147,3 +147,13 @@ def frequent_terms(scope, limit: int = 30) -> Themes:
         _cache.pop(next(iter(_cache)))
     _cache[key] = themes
     return themes
+
+
+def comments_using(scope, term: str) -> list[dict]:
+    """The approved comments of `scope` a term's count counts (read the same way)."""
+    found = []
+    for item in committee_disclosures(scope):
+        text = item["text"] if item["language"] in JAPANESE else item["translation_ja"]
+        if text and term in text and term in nouns(text):
+            found.append(item.fields)
+    return found
