@@ -282,9 +282,12 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
                 handle.write(chunk)
         written = export.rows_written
         if export.report.characters:
+            report = export.report
+            listed = len(report.rows)
+            more = f" (the first {listed} listed)" if report.rows_affected > listed else ""
             click.echo(
-                f"cp932: {export.report.characters} characters could not be encoded and were "
-                f"written as '?', in {len(export.report.rows)} rows:",
+                f"cp932: {report.characters} characters could not be encoded and were "
+                f"written as '?', in {report.rows_affected} rows{more}:",
                 err=True,
             )
             for line, receipt, lost in export.report.rows:

@@ -308,7 +308,7 @@ def export(fmt: str):
     _audit_download(scope, fmt, **({"encoding": encoding} if fmt == "csv" else {}))
     headers = {"Content-Disposition": f'attachment; filename="{_filename(scope, fmt)}"'}
     if fmt == "csv":
-        mimetype = "text/csv; charset=" + ("shift_jis" if encoding == "cp932" else "utf-8")
+        mimetype = "text/csv; charset=" + ("Windows-31J" if encoding == "cp932" else "utf-8")
         body = CsvExport(scope, encoding).chunks()
         return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
     if fmt == "json":

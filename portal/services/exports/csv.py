@@ -16,6 +16,7 @@ from portal.services.exports.rows import committee_rows, header
 
 ENCODINGS = ("utf-8", "cp932")
 FLUSH_EVERY = 500
+ROWS_LISTED = 1000  # a report naming a million rows would itself need the memory we save
 
 
 @dataclass
@@ -23,7 +24,9 @@ class EncodingReport:
     """Characters a legacy encoding could not hold: how many, and in which rows."""
 
     characters: int = 0
-    rows: list[tuple[int, str, int]] = field(default_factory=list)  # line, receipt, count
+    rows_affected: int = 0
+    # row number (the header is row 1), receipt number, characters lost: the first ROWS_LISTED
+    rows: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 def _encode(text: str, encoding: str) -> tuple[bytes, int]:
@@ -87,7 +90,9 @@ class CsvExport:
             buffer.truncate()
             if lost:
                 self.report.characters += lost
-                self.report.rows.append((line, item["receipt_number"], lost))
+                self.report.rows_affected += 1
+                if len(self.report.rows) < ROWS_LISTED:
+                    self.report.rows.append((line, item["receipt_number"], lost))
             pending.append(encoded)
             self.rows_written += 1
             if len(pending) >= FLUSH_EVERY:
