@@ -62,13 +62,12 @@ def _sections(scope):
 def render_html(scope) -> str:
     """The reading copy as HTML (what WeasyPrint lays out)."""
     figures = figures_for(scope)
+    state_items = [(name, getattr(figures, key)) for key, name in STATE_TITLES[1:]]
+    language_items = [(label("language", v), n) for v, n in figures.by["language"].most_common()]
     charts = [
-        bar_chart("意見の状態", [(name, getattr(figures, key)) for key, name in STATE_TITLES[1:]]),
-        bar_chart(
-            "言語別",
-            [(label("language", v), n) for v, n in figures.by["language"].most_common()],
-        ),
-        day_chart("受付日別の件数", figures.per_day),
+        ("意見の状態", bar_chart("意見の状態", state_items)),
+        ("言語別", bar_chart("言語別", language_items)),
+        ("受付日別の件数", day_chart("受付日別の件数", figures.per_day)),
     ]
     return render_template(
         "exports/committee_pdf.html",
