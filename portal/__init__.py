@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal import cli, errors, health, metrics, security, staff_access, templating
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.committee import bp as committee_bp
     from portal.moderation import bp as moderation_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
@@ -57,6 +58,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(moderation_bp)
+
+    app.register_blueprint(committee_bp)
     staff_access.init_app(app)
     errors.init_app(app)
     health.init_app(app)

@@ -276,6 +276,84 @@ def restore_command(source: Path, yes: bool) -> None:
     click.echo(f"Restored from {source}.")
 
 
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json"]), required=True)
+@click.option("--measure", "measure", help="Only this measure, e.g. 1-(5) or 1-5.")
+@click.option("--area", "area", help="Only this priority area, e.g. 2.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8", "cp932"]),
+    default="utf-8",
+    show_default=True,
+    help="CSV only: cp932 for older systems (reports what it cannot write).",
+)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
+    """Write the committee's file (approved comments, redacted) for a measure, an area or all."""
+    import getpass
+
+    from portal.services import summaries
+    from portal.services.exports.csv import CsvExport
+    from portal.services.exports.json import json_chunks
+    from portal.services.exports.pdf import write_pdf
+    from portal.services.exports.xlsx import TooManyRows, write_xlsx
+
+    if measure and area:
+        raise click.UsageError("give --measure or --area, not both")
+    scope = summaries.resolve_scope(measure, area)
+    if scope is None:
+        raise click.BadParameter(f"no such {'measure' if measure else 'area'}: {measure or area}")
+    if encoding != "utf-8" and fmt != "csv":
+        raise click.UsageError("--encoding applies to CSV only")
+    # The record is written first: a download that fails halfway was still asked for.
+    audit.record(
+        "committee_export",
+        object_type="export",
+        object_id=scope.key,
+        details={
+            "format": fmt,
+            "via": "command line",
+            "os_user": getpass.getuser(),
+            "measures": list(scope.measure_codes) or "all",
+            **({"encoding": encoding} if fmt == "csv" else {}),
+        },
+    )
+    db.session.commit()
+    written = None
+    if fmt == "csv":
+        export = CsvExport(scope, encoding)
+        with open(output, "wb") as handle:
+            for chunk in export.chunks():
+                handle.write(chunk)
+        written = export.rows_written
+        if export.report.characters:
+            report = export.report
+            listed = len(report.rows)
+            more = f" (the first {listed} listed)" if report.rows_affected > listed else ""
+            click.echo(
+                f"cp932: {report.characters} characters could not be encoded and were "
+                f"written as '?', in {report.rows_affected} rows{more}:",
+                err=True,
+            )
+            for line, receipt, lost in export.report.rows:
+                click.echo(f"  row {line} ({receipt}): {lost}", err=True)
+    elif fmt == "json":
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            for piece in json_chunks(scope):
+                handle.write(piece)
+    elif fmt == "xlsx":
+        try:
+            written = write_xlsx(scope, output)
+        except TooManyRows as error:
+            raise click.ClickException(
+                f"{error.args[0]:,}+ comments do not fit in one Excel sheet: use --format csv"
+            ) from error
+    else:
+        write_pdf(scope, output)
+    click.echo(f"Wrote {output}" + (f" ({written} comments)" if written is not None else "") + ".")
+
+
 def init_app(app) -> None:
     """Add the portal's commands to `flask`/`portal`."""
     for command in (
@@ -287,6 +365,7 @@ def init_app(app) -> None:
         audit_group,
         backup_command,
         restore_command,
+        export_command,
     ):
         app.cli.add_command(command)
 
