@@ -54,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal import cli, errors, security, staff_access, templating
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.moderation import bp as moderation_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
 
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(moderation_bp)
     staff_access.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -20,6 +20,7 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
+from portal.services.duplicates import group_in_background
 from portal.services.submission import (
     CommentInput,
     ContactInput,
@@ -168,6 +169,7 @@ def measure(slug: str):
             ),
         )
     log.info("comment %s received on %s", comment.receipt_number, measure.code)
+    group_in_background(current_app._get_current_object(), comment.id)
     session[FRESH_RECEIPT] = {"receipt_number": comment.receipt_number, "access_key": access_key}
     return redirect(url_for("public.new_receipt"), code=303)
 

@@ -1,0 +1,131 @@
+"""Finding comments by words in their text, in every language, Japanese included.
+
+Japanese has no spaces and many of its words have two characters (市長, 窓口, 公園), so the
+search matches substrings, not words. Each database gets an index for the common case and a
+separate, correct path for terms shorter than three characters:
+
+- SQLite: an FTS5 table with the trigram tokenizer (`comments_fts`, kept in step with
+  `comments` by triggers, see migration 0003_search). SQLite 3.40 returns nothing for a trigram
+  MATCH shorter than three characters, and a LIKE through the FTS table silently returns
+  nothing too, so short terms are looked up with `instr()` on the comments table itself, where
+  the queue's other conditions and its (received_at, id) order bound the scan.
+- PostgreSQL: a pg_trgm GIN index on `comments.body` serves ILIKE for terms of 3+ characters.
+  For a two-character term pg_trgm extracts no trigram and the index would match every row, so
+  short terms use `strpos()`, which the planner cannot send to that index.
+
+A query of several words separated by spaces finds comments containing every word. Japanese
+translations written by moderators are searched as well.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text
+
+from portal.models import Comment
+from portal.models.moderation import CommentTranslation
+
+# Shorter terms cannot use a trigram index on either database.
+TRIGRAM = 3
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 100
+
+# Objects the migrations create outside the models (virtual tables, expression indexes):
+# autogenerate and the models-match-migrations test leave them alone.
+SEARCH_TABLE_PREFIX = "comments_fts"
+SEARCH_INDEXES = {"ix_comments_body_trgm", "ix_comment_translations_text_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: skip the search index objects that no model declares."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name in SEARCH_INDEXES)
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a search query, split on spaces (the ideographic space too), deduplicated.
+
+    Terms are matched as typed: comments are stored as residents wrote them (full-width digits
+    included), so normalising only the query would miss them."""
+    terms: list[str] = []
+    for word in (query or "").split():
+        word = word[:MAX_TERM_LENGTH]
+        if word and word not in terms:
+            terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+def _fts_phrase(term: str) -> str:
+    # An FTS5 string: double quotes inside are doubled, so no query syntax can be injected.
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _term_condition(term: str, dialect: str) -> ColumnElement[bool]:
+    long_term = len(term) >= TRIGRAM
+    translations = CommentTranslation.__table__
+    if dialect == "postgresql":
+        if long_term:
+            pattern = _like_pattern(term)
+            # A UNION of two index scans: an OR across the two tables would scan every row.
+            matching = (
+                select(Comment.id)
+                .where(Comment.body.ilike(pattern, escape="\\"))
+                .union(
+                    select(translations.c.comment_id).where(
+                        translations.c.text.ilike(pattern, escape="\\")
+                    )
+                )
+            )
+            return Comment.id.in_(matching)
+        needle = term.lower()
+        return or_(
+            func.strpos(func.lower(Comment.body), needle) > 0,
+            Comment.id.in_(
+                select(translations.c.comment_id).where(
+                    func.strpos(func.lower(translations.c.text), needle) > 0
+                )
+            ),
+        )
+    if dialect == "sqlite":
+        if long_term:
+            fts = (
+                select(literal_column("rowid"))
+                .select_from(text("comments_fts"))
+                .where(text("comments_fts MATCH :phrase").bindparams(phrase=_fts_phrase(term)))
+            )
+            return or_(
+                Comment.id.in_(fts),
+                Comment.id.in_(
+                    select(translations.c.comment_id).where(
+                        translations.c.text.like(_like_pattern(term), escape="\\")
+                    )
+                ),
+            )
+        # LIKE on the comments table (never through the FTS table: SQLite 3.40 answers
+        # nothing there for short patterns); it ignores ASCII case like the trigram index.
+        pattern = _like_pattern(term)
+        return or_(
+            Comment.body.like(pattern, escape="\\"),
+            Comment.id.in_(
+                select(translations.c.comment_id).where(
+                    translations.c.text.like(pattern, escape="\\")
+                )
+            ),
+        )
+    # Any other database: correct, unindexed.
+    pattern = _like_pattern(term)
+    return Comment.body.ilike(pattern, escape="\\")
+
+
+def text_condition(query: str, dialect: str) -> ColumnElement[bool] | None:
+    """A WHERE condition on `Comment` for comments whose text (or Japanese translation)
+    contains every word of `query`; None when the query has no words."""
+    terms = terms_of(query)
+    if not terms:
+        return None
+    return and_(*(_term_condition(term, dialect) for term in terms))
