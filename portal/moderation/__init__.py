@@ -8,7 +8,5 @@ from portal.staff_access import protect
 bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation", template_folder="templates")
 protect(bp, Role.MODERATOR)
 
-from portal.moderation import (
-    commands,  # noqa: E402,F401  (`portal moderation regroup`)
-    queue,  # noqa: E402,F401  (registers the queue and group views)
-)
+# Views and the `portal moderation regroup` command register themselves on bp.
+from portal.moderation import commands, queue  # noqa: E402,F401
