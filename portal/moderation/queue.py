@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.i18n import LOCALES
 from portal.models import Comment, Measure
 from portal.models.moderation import CampaignGroup
 from portal.moderation import bp
@@ -22,6 +21,7 @@ from portal.moderation.queue_forms import (
     QueueFilterForm,
     state_choices,
 )
+from portal.public.forms import language_choices
 from portal.services import campaigns
 from portal.services.moderation import BulkResult, decide_many
 from portal.services.review_queue import (
@@ -79,9 +79,7 @@ def _measures() -> list[Measure]:
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
     form.measure.choices = [("", _("Any measure"))] + [(m.code, m.code) for m in _measures()]
-    form.language.choices = [("", _("Any language"))] + [
-        (locale.tag, locale.native_name) for locale in LOCALES
-    ]
+    form.language.choices = [("", _("Any language"))] + language_choices()
     return form
 
 

@@ -66,21 +66,23 @@ class QueueFilterForm(FlaskForm):
 
     q = StringField(_l("Words in the text"), validators=[Optional(), Length(max=200)])
     measure = SelectField(_l("Measure"), validators=[Optional()])
-    state = SelectField(_l("State"), choices=state_choices, validators=[Optional()])
+    state = SelectField(_l("State"), validators=[Optional()])
     language = SelectField(_l("Language (declared or detected)"), validators=[Optional()])
-    channel = SelectField(_l("Channel"), choices=channel_choices, validators=[Optional()])
+    channel = SelectField(_l("Channel"), validators=[Optional()])
     since = DateField(_l("Received from (date)"), validators=[Optional()])
     until = DateField(_l("Received until (date)"), validators=[Optional()])
     group = IntegerField(
         _l("Campaign group number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
     pii = BooleanField(_l("Only comments with personal-data suggestions"))
-    order = SelectField(
-        _l("Order"),
-        choices=[("newest", _l("Newest first")), ("oldest", _l("Oldest first"))],
-        default="newest",
-        validators=[Optional()],
-    )
+    order = SelectField(_l("Order"), default="newest", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices set after binding: WTForms 3.3 deprecates tuples passed to the constructor.
+        self.state.choices = state_choices()
+        self.channel.choices = channel_choices()
+        self.order.choices = [("newest", _l("Newest first")), ("oldest", _l("Oldest first"))]
 
     def validate_until(self, field):
         """A date range that ends before it starts is a typing mistake, not an empty result."""
@@ -92,18 +94,21 @@ class DecisionForm(FlaskForm):
     """One decision for every selected comment (or every member of a group)."""
 
     decision = SelectField(
-        _l("Decision"),
-        choices=[
+        _l("Decision"), validators=[InputRequired(message=_l("Choose a decision."))]
+    )
+    reason = SelectField(_l("Reason (for a rejection)"), default="")
+    note = TextAreaField(_l("Note for staff (optional)"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [
             ("", _l("Choose a decision")),
             ("approve", _l("Approve for publication")),
             ("reject", _l("Reject (with a reason)")),
             ("hold", _l("Hold for later")),
             ("pending", _l("Return to waiting")),
-        ],
-        validators=[InputRequired(message=_l("Choose a decision."))],
-    )
-    reason = SelectField(_l("Reason (for a rejection)"), choices=reason_choices)
-    note = TextAreaField(_l("Note for staff (optional)"), validators=[Length(max=2000)])
+        ]
+        self.reason.choices = reason_choices()
 
     def validate_decision(self, field):
         """An empty choice is no decision."""
@@ -123,4 +128,4 @@ class GroupActionForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Merge another group of the same measure into this one."""
 
-    other = SelectField(_l("Group to merge into this one"), coerce=int)
+    other = SelectField(_l("Group to merge into this one"), coerce=int, choices=[])

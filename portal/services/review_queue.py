@@ -75,9 +75,11 @@ def build_query(filters: QueueFilters, dialect: str) -> Select:
     if filters.state:
         query = query.where(Comment.status == filters.state)
     if filters.language:
+        # Detection names the language only (pt, zh), the form the locale (pt-BR, zh-Hans).
+        detected = {filters.language, filters.language.split("-")[0]}
         query = query.where(
             (Comment.declared_language == filters.language)
-            | (Comment.detected_language == filters.language)
+            | Comment.detected_language.in_(detected)
         )
     if filters.channel:
         query = query.where(Comment.channel == filters.channel)
