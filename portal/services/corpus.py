@@ -15,9 +15,7 @@ import random
 from functools import cache
 from pathlib import Path
 
-from datasketch import MinHashLSH
-
-from portal.services.duplicates import NUM_PERM, Leaders, shingles
+from portal.services.duplicates import Leaders, new_lsh, shingles
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -350,7 +348,7 @@ def evaluation_set(
     rng = random.Random(seed)
     letter = CAMPAIGN_LETTERS[0]
     items = [(campaign_copy(rng, letter), True) for _ in range(copies)]
-    kept = Leaders(threshold=0.3, lsh=MinHashLSH(0.3, num_perm=NUM_PERM))
+    kept = Leaders(threshold=0.3, lsh=new_lsh(0.3))
     kept.add("letter", shingles(letter))
     while len(items) < copies + distinct:
         text = distinct_comment(rng, _weighted_language(rng))

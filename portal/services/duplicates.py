@@ -18,6 +18,7 @@ Every comment still counts as one comment: a group only records who belongs toge
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import unicodedata
@@ -28,6 +29,7 @@ from functools import cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
 from flask import Flask
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
@@ -58,11 +60,17 @@ def _drop_table() -> dict[int, str]:
     }
 
 
+# Japanese and Chinese write no spaces: a space next to one of their characters is layout.
+_SPACE_BY_CJK = re.compile(
+    r"(?<=[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]) | (?=[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff])"
+)
+
+
 def normalize(text: str) -> str:
     """Text reduced to what makes two letters the same letter: NFKC, case folded, no
-    punctuation or symbols, single spaces."""
+    punctuation or symbols, single spaces between words (none around Japanese)."""
     folded = unicodedata.normalize("NFKC", text or "").casefold()
-    return " ".join(folded.translate(_drop_table()).split())
+    return _SPACE_BY_CJK.sub("", " ".join(folded.translate(_drop_table()).split()))
 
 
 def shingles(text: str) -> np.ndarray:
@@ -98,6 +106,18 @@ def signature(grams: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=_SEED, hashvalues=hashed.min(axis=1), scheme="legacy")
 
 
+@cache
+def _band_params(threshold: float) -> tuple[int, int]:
+    # datasketch integrates the error curves (scipy) to choose bands x rows on every index it
+    # builds, about 0.15 s each: once per threshold is enough.
+    return _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
+
+
+def new_lsh(threshold: float = LSH_THRESHOLD) -> MinHashLSH:
+    """An empty MinHash-LSH index for candidates at about `threshold` similarity."""
+    return MinHashLSH(threshold, num_perm=NUM_PERM, params=_band_params(threshold))
+
+
 @dataclass
 class Leaders:
     """Cluster leaders of one measure, found through MinHash-LSH and verified exactly.
@@ -107,7 +127,7 @@ class Leaders:
     """
 
     threshold: float = THRESHOLD
-    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(LSH_THRESHOLD, num_perm=NUM_PERM))
+    lsh: MinHashLSH = field(default_factory=new_lsh)
     grams: dict = field(default_factory=dict)
 
     def add(self, key, grams: np.ndarray, sketch: LeanMinHash | None = None) -> None:
