@@ -15,7 +15,7 @@ import random
 from functools import cache
 from pathlib import Path
 
-from portal.services.duplicates import Leaders, new_lsh, shingles
+from portal.services.duplicates import Leaders, shingles
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -296,6 +296,8 @@ def distinct_comment(rng: random.Random, language: str = "ja") -> str:
     if language == "ja":
         sentences = []
         for _ in range(rng.randint(1, 4)):
+            if rng.random() < 0.3:
+                sentences.append(f"{rng.choice(JA_SUBJECTS)}{rng.choice(JA_OPINIONS)}。")
             sentences.append(f"「{_window(rng, language)}」{rng.choice(JA_OPINIONS)}。")
             if rng.random() < 0.5:
                 sentences.append(rng.choice(JA_REASONS))
@@ -348,7 +350,7 @@ def evaluation_set(
     rng = random.Random(seed)
     letter = CAMPAIGN_LETTERS[0]
     items = [(campaign_copy(rng, letter), True) for _ in range(copies)]
-    kept = Leaders(threshold=0.3, lsh=new_lsh(0.3))
+    kept = Leaders(threshold=0.3)
     kept.add("letter", shingles(letter))
     while len(items) < copies + distinct:
         text = distinct_comment(rng, _weighted_language(rng))
