@@ -56,6 +56,7 @@ def upgrade():
         batch_op.create_index('ix_comments_queue', ['received_at', 'id'], unique=False)
         batch_op.create_index('ix_comments_queue_measure', ['measure_id', 'received_at', 'id'], unique=False)
         batch_op.create_index('ix_comments_queue_status', ['status', 'received_at', 'id'], unique=False)
+        batch_op.create_index('ix_comments_queue_channel', ['channel', 'received_at', 'id'], unique=False)
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}.get(dialect, []):
         op.execute(statement)
@@ -66,6 +67,7 @@ def downgrade():
     for statement in {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}.get(dialect, []):
         op.execute(statement)
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_queue_channel')
         batch_op.drop_index('ix_comments_queue_status')
         batch_op.drop_index('ix_comments_queue_measure')
         batch_op.drop_index('ix_comments_queue')

@@ -146,11 +146,13 @@ class Comment(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    # The moderation queue pages by (received_at, id), alone or after a measure or state filter.
+    # The moderation queue pages by (received_at, id), alone or after a measure, state or
+    # channel filter.
     __table_args__ = (
         Index("ix_comments_queue", "received_at", "id"),
         Index("ix_comments_queue_measure", "measure_id", "received_at", "id"),
         Index("ix_comments_queue_status", "status", "received_at", "id"),
+        Index("ix_comments_queue_channel", "channel", "received_at", "id"),
     )
 
     @property

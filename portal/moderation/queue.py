@@ -72,13 +72,19 @@ def comment_link(receipt: str) -> str | None:
     return None
 
 
-def _measures() -> list[Measure]:
-    return list(db.session.scalars(select(Measure).order_by(Measure.area_id, Measure.number)))
+def _measure_codes() -> dict[int, str]:
+    # Plain (id, code) rows: Measure objects would load every locale's text as well.
+    rows = db.session.execute(
+        select(Measure.id, Measure.code).order_by(Measure.area_id, Measure.number)
+    )
+    return dict(rows.all())
 
 
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.measure.choices = [("", _("Any measure"))] + [(m.code, m.code) for m in _measures()]
+    form.measure.choices = [("", _("Any measure"))] + [
+        (code, code) for code in _measure_codes().values()
+    ]
     form.language.choices = [("", _("Any language"))] + language_choices()
     return form
 
@@ -142,6 +148,7 @@ def _render_queue(decision_form: DecisionForm, selected: set[int], status: int =
             next_args={**next_args, "after": page.next_key} if page.next_key else None,
             first_args=next_args if request.args.get("after") else None,
             states=dict(state_choices()),
+            measure_codes=_measure_codes(),
             searching=bool(filters.query),
         ),
         status,
@@ -210,7 +217,6 @@ def _group_or_404(group_id: int) -> CampaignGroup:
 @bp.route("/groups")
 def groups():
     """Campaign groups, largest first, with their representative text."""
-    measures = _measures()
     measure_code = request.args.get("measure", "")
     sizes = (
         select(Comment.group_id, func.count().label("size"))
@@ -246,7 +252,7 @@ def groups():
             }
             for group, size, code in rows
         ],
-        measures=measures,
+        measures=list(_measure_codes().values()),
         measure_code=measure_code,
     )
 

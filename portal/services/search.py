@@ -14,7 +14,8 @@ separate, correct path for terms shorter than three characters:
   short terms use `strpos()`, which the planner cannot send to that index.
 
 A query of several words separated by spaces finds comments containing every word. Japanese
-translations written by moderators are searched as well.
+translations written by moderators are searched as well (all long words in the text, or all
+in the translation).
 """
 
 from __future__ import annotations
@@ -65,61 +66,70 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_condition(term: str, dialect: str) -> ColumnElement[bool]:
-    long_term = len(term) >= TRIGRAM
+def _translations_with(*conditions) -> ColumnElement[bool]:
     translations = CommentTranslation.__table__
+    return Comment.id.in_(select(translations.c.comment_id).where(*conditions))
+
+
+def _long_terms_condition(terms: list[str], dialect: str) -> ColumnElement[bool]:
+    """Every term (3+ characters) in the text, through the trigram index; or every term in the
+    Japanese translation."""
+    text_column = CommentTranslation.__table__.c.text
     if dialect == "postgresql":
-        if long_term:
-            pattern = _like_pattern(term)
-            # A UNION of two index scans: an OR across the two tables would scan every row.
-            matching = (
-                select(Comment.id)
-                .where(Comment.body.ilike(pattern, escape="\\"))
-                .union(
-                    select(translations.c.comment_id).where(
-                        translations.c.text.ilike(pattern, escape="\\")
-                    )
+        patterns = [_like_pattern(term) for term in terms]
+        # A UNION of two index scans: an OR across the two tables would scan every row.
+        matching = (
+            select(Comment.id)
+            .where(*(Comment.body.ilike(p, escape="\\") for p in patterns))
+            .union(
+                select(CommentTranslation.__table__.c.comment_id).where(
+                    *(text_column.ilike(p, escape="\\") for p in patterns)
                 )
             )
-            return Comment.id.in_(matching)
-        needle = term.lower()
-        return or_(
-            func.strpos(func.lower(Comment.body), needle) > 0,
-            Comment.id.in_(
-                select(translations.c.comment_id).where(
-                    func.strpos(func.lower(translations.c.text), needle) > 0
-                )
-            ),
         )
+        return Comment.id.in_(matching)
     if dialect == "sqlite":
-        if long_term:
-            fts = (
-                select(literal_column("rowid"))
-                .select_from(text("comments_fts"))
-                .where(text("comments_fts MATCH :phrase").bindparams(phrase=_fts_phrase(term)))
-            )
-            return or_(
-                Comment.id.in_(fts),
-                Comment.id.in_(
-                    select(translations.c.comment_id).where(
-                        translations.c.text.like(_like_pattern(term), escape="\\")
-                    )
-                ),
-            )
-        # LIKE on the comments table (never through the FTS table: SQLite 3.40 answers
-        # nothing there for short patterns); it ignores ASCII case like the trigram index.
-        pattern = _like_pattern(term)
-        return or_(
-            Comment.body.like(pattern, escape="\\"),
-            Comment.id.in_(
-                select(translations.c.comment_id).where(
-                    translations.c.text.like(pattern, escape="\\")
-                )
-            ),
+        # One MATCH for all terms: FTS5 reads "a" "b" as a AND b.
+        phrase = " ".join(_fts_phrase(term) for term in terms)
+        fts = (
+            select(literal_column("rowid"))
+            .select_from(text("comments_fts"))
+            .where(text("comments_fts MATCH :phrase").bindparams(phrase=phrase))
         )
-    # Any other database: correct, unindexed.
-    pattern = _like_pattern(term)
-    return Comment.body.ilike(pattern, escape="\\")
+        return or_(
+            Comment.id.in_(fts),
+            _translations_with(*(text_column.like(_like_pattern(t), escape="\\") for t in terms)),
+        )
+    return and_(*(Comment.body.ilike(_like_pattern(t), escape="\\") for t in terms))
+
+
+def _contains(column, term: str, dialect: str) -> ColumnElement[bool]:
+    """`column` contains `term`, without any trigram index (for 1-2 character terms).
+
+    Japanese and Chinese have no letter case: a plain substring search (instr, strpos) is
+    then exact and the cheapest scan there is. Cased terms ignore case as the index does.
+    """
+    uncased = term.lower() == term.upper()
+    if dialect == "postgresql":
+        # strpos() cannot use the pg_trgm index, which would match every row for 2 characters.
+        if uncased:
+            return func.strpos(column, term) > 0
+        return func.strpos(func.lower(column), term.lower()) > 0
+    if dialect == "sqlite":
+        # Never through the FTS table: SQLite 3.40 answers nothing there for short patterns.
+        if uncased:
+            return func.instr(column, term) > 0
+        return column.like(_like_pattern(term), escape="\\")
+    return column.ilike(_like_pattern(term), escape="\\")
+
+
+def _short_term_condition(term: str, dialect: str) -> ColumnElement[bool]:
+    if dialect not in ("postgresql", "sqlite"):
+        return _contains(Comment.body, term, dialect)
+    return or_(
+        _contains(Comment.body, term, dialect),
+        _translations_with(_contains(CommentTranslation.__table__.c.text, term, dialect)),
+    )
 
 
 def text_condition(query: str, dialect: str) -> ColumnElement[bool] | None:
@@ -128,4 +138,8 @@ def text_condition(query: str, dialect: str) -> ColumnElement[bool] | None:
     terms = terms_of(query)
     if not terms:
         return None
-    return and_(*(_term_condition(term, dialect) for term in terms))
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    conditions = [_short_term_condition(term, dialect) for term in terms if len(term) < TRIGRAM]
+    if long_terms:
+        conditions.insert(0, _long_terms_condition(long_terms, dialect))
+    return and_(*conditions)
