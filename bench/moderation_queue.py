@@ -40,7 +40,7 @@ from portal.services.corpus import bench_comments
 from portal.services.duplicates import regroup_measure
 from portal.services.review_queue import PAGE_SIZE, encode_key
 
-PASSWORD = "bench-password-long-enough-2026"
+PASSWORD = "bench-password-long-enough-2026"  # noqa: S105  (a throwaway bench account)
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 QUEUE = "/staff/moderation/"
 BATCH = 5000
@@ -125,9 +125,7 @@ def seed(app, count: int) -> None:
         if rows:
             db.session.execute(sa.insert(table), rows)
         for i in range(0, len(translations), BATCH):
-            db.session.execute(
-                sa.insert(CommentTranslation.__table__), translations[i : i + BATCH]
-            )
+            db.session.execute(sa.insert(CommentTranslation.__table__), translations[i : i + BATCH])
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("SELECT setval('comments_id_seq', :n)"), {"n": count})
         db.session.commit()
