@@ -1,5 +1,5 @@
 """Search and campaign grouping: a trigram index on comment texts (FTS5 on SQLite, pg_trgm on
-PostgreSQL), keyset-pagination indexes for the moderation queue, and a flag for comments a
+PostgreSQL, plus a bigram index there for two-character words), keyset-pagination indexes for the moderation queue, and a flag for comments a
 moderator placed in or took out of a group by hand
 
 Revision ID: 0003_search
@@ -38,13 +38,21 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS comments_fts_ai",
     "DROP TABLE IF EXISTS comments_fts",
 ]
+# pg_trgm extracts no trigram from a two-character pattern (its index would match every row),
+# so two-character words get their own index: the set of a text's character bigrams.
 POSTGRES_UP = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE FUNCTION portal_bigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+    "STRICT AS $$ SELECT coalesce(array_agg(DISTINCT lower(substr(t, i, 2))), '{}') "
+    "FROM generate_series(1, length(t) - 1) AS i $$",
+    "CREATE INDEX ix_comments_body_bigrams ON comments USING gin (portal_bigrams(body))",
     "CREATE INDEX ix_comments_body_trgm ON comments USING gin (body gin_trgm_ops)",
     "CREATE INDEX ix_comment_translations_text_trgm ON comment_translations "
     "USING gin (text gin_trgm_ops)",
 ]
 POSTGRES_DOWN = [
+    "DROP INDEX IF EXISTS ix_comments_body_bigrams",
+    "DROP FUNCTION IF EXISTS portal_bigrams(text)",
     "DROP INDEX IF EXISTS ix_comment_translations_text_trgm",
     "DROP INDEX IF EXISTS ix_comments_body_trgm",
 ]

@@ -11,7 +11,8 @@ separate, correct path for terms shorter than three characters:
   the queue's other conditions and its (received_at, id) order bound the scan.
 - PostgreSQL: a pg_trgm GIN index on `comments.body` serves ILIKE for terms of 3+ characters.
   For a two-character term pg_trgm extracts no trigram and the index would match every row, so
-  short terms use `strpos()`, which the planner cannot send to that index.
+  two-character terms use a second GIN index on the set of the text's character bigrams
+  (`portal_bigrams(body)`, migration 0003_search), and one-character terms `strpos()`.
 
 A query of several words separated by spaces finds comments containing every word. Japanese
 translations written by moderators are searched as well (all long words in the text, or all
@@ -20,7 +21,20 @@ in the translation).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    any_,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from portal.models import Comment
 from portal.models.moderation import CommentTranslation
@@ -33,7 +47,11 @@ MAX_TERM_LENGTH = 100
 # Objects the migrations create outside the models (virtual tables, expression indexes):
 # autogenerate and the models-match-migrations test leave them alone.
 SEARCH_TABLE_PREFIX = "comments_fts"
-SEARCH_INDEXES = {"ix_comments_body_trgm", "ix_comment_translations_text_trgm"}
+SEARCH_INDEXES = {
+    "ix_comments_body_trgm",
+    "ix_comments_body_bigrams",
+    "ix_comment_translations_text_trgm",
+}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -66,6 +84,13 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _id_in_array(ids: Select) -> ColumnElement[bool]:
+    """PostgreSQL: `id = ANY(ARRAY(subquery))`. The subquery runs once, through its indexes,
+    and the ids are fetched by primary key; `id IN (subquery)` let the planner hash-join the
+    matches against a scan of every comment."""
+    return Comment.id == any_(func.array(ids.scalar_subquery()))
+
+
 def _translations_with(*conditions) -> ColumnElement[bool]:
     translations = CommentTranslation.__table__
     return Comment.id.in_(select(translations.c.comment_id).where(*conditions))
@@ -87,7 +112,7 @@ def _long_terms_condition(terms: list[str], dialect: str) -> ColumnElement[bool]
                 )
             )
         )
-        return Comment.id.in_(matching)
+        return _id_in_array(matching)
     if dialect == "sqlite":
         # One MATCH for all terms: FTS5 reads "a" "b" as a AND b.
         phrase = " ".join(_fts_phrase(term) for term in terms)
@@ -126,9 +151,27 @@ def _contains(column, term: str, dialect: str) -> ColumnElement[bool]:
 def _short_term_condition(term: str, dialect: str) -> ColumnElement[bool]:
     if dialect not in ("postgresql", "sqlite"):
         return _contains(Comment.body, term, dialect)
+    translations = CommentTranslation.__table__
+    if dialect == "postgresql" and len(term) == 2:
+        # Through the bigram index, as a UNION with the translations (an OR across the two
+        # tables would make the planner scan every comment). strpos() rechecks exactly.
+        bigram = cast(array([term.lower()]), ARRAY(Text))
+        matching = (
+            select(Comment.id)
+            .where(
+                func.portal_bigrams(Comment.body).op("@>")(bigram),
+                _contains(Comment.body, term, dialect),
+            )
+            .union(
+                select(translations.c.comment_id).where(
+                    _contains(translations.c.text, term, dialect)
+                )
+            )
+        )
+        return Comment.id.in_(matching)
     return or_(
         _contains(Comment.body, term, dialect),
-        _translations_with(_contains(CommentTranslation.__table__.c.text, term, dialect)),
+        _translations_with(_contains(translations.c.text, term, dialect)),
     )
 
 
