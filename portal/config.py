@@ -97,6 +97,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
+        # Campaign grouping of a new comment: "thread" (after the commit, in the background),
+        # "inline" (tests), "off" (a job queue or `portal moderation regroup` does it).
+        "PORTAL_GROUPING": os.environ.get("PORTAL_GROUPING", "thread"),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
         # Staff accounts need a second factor in production unless the city turns it off.
         "PORTAL_REQUIRE_SECOND_FACTOR": os.environ.get(

@@ -42,6 +42,8 @@ def _test_config(database_uri: str, **extra) -> dict:
         "PORTAL_ENV": "testing",
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_uri,
+        # Campaign grouping runs right after the commit, so tests see its result at once.
+        "PORTAL_GROUPING": "inline",
         **extra,
     }
 

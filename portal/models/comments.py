@@ -9,7 +9,18 @@ import secrets
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, select
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import JAPAN, UTCDateTime, utcnow
@@ -131,6 +142,9 @@ class Comment(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_groups.id"), index=True)
     pii_suggestions: Mapped[int] = mapped_column(Integer, default=0)
+    # A moderator put this comment in its group, or took it out, by hand: automatic grouping
+    # (on arrival and in a full regrouping) leaves it where the moderator left it.
+    group_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: two moderators deciding at once must not overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -144,6 +158,14 @@ class Comment(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # The moderation queue pages by (received_at, id), alone or after a measure, state or
+    # channel filter.
+    __table_args__ = (
+        Index("ix_comments_queue", "received_at", "id"),
+        Index("ix_comments_queue_measure", "measure_id", "received_at", "id"),
+        Index("ix_comments_queue_status", "status", "received_at", "id"),
+        Index("ix_comments_queue_channel", "channel", "received_at", "id"),
+    )
 
     @property
     def response(self) -> CityResponse | None:

@@ -1,4 +1,5 @@
-"""Blueprint: the moderators' workspace (queue, decisions, redaction, translations, responses)."""
+"""Blueprint: the moderators' workspace (queue, search, decisions, redaction, translations,
+responses, campaign groups, paper comments)."""
 
 from flask import Blueprint
 
@@ -8,4 +9,5 @@ from portal.staff_access import protect
 bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation", template_folder="templates")
 protect(bp, Role.MODERATOR)
 
-from portal.moderation import comment  # noqa: E402,F401  (registers the views on bp)
+# Views and the `portal moderation regroup` command register themselves on bp.
+from portal.moderation import commands, comment, queue  # noqa: E402,F401

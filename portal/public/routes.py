@@ -42,6 +42,7 @@ from portal.services.disclosure import (
     results_are_public,
     results_row_of,
 )
+from portal.services.duplicates import group_in_background
 from portal.services.results_admin import corrections_of
 from portal.services.submission import (
     CommentInput,
@@ -201,6 +202,7 @@ def measure(slug: str):
         )
     log.info("comment %s received on %s", comment.receipt_number, measure.code)
     metrics.comment_received(comment.declared_language)
+    group_in_background(current_app._get_current_object(), comment.id)
     # Only a token that unseals the key goes into the (readable, replayable) session cookie.
     session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)
