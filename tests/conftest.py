@@ -204,7 +204,12 @@ def make_staff(app):
 
 
 def staff_login(client, email, password=STAFF_PASSWORD, code=None):
-    """Log in through the real login form (and the code step when a code is given)."""
+    """Log in through the real login form (and the code step when a code is given).
+
+    Staff screens are Japanese by default; tests read them in English, their second language
+    (tests/test_staff_i18n.py checks the Japanese).
+    """
+    client.get("/staff/language/en")
     page = client.get("/staff/login")
     response = client.post(
         "/staff/login",

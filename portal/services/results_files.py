@@ -22,6 +22,7 @@ from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE, Measure
 from portal.models.moderation import ResultsCorrection
 from portal.services.disclosure import Results
+from portal.services.exports.rows import neutralise
 
 log = logging.getLogger(__name__)
 # A drawing that has not finished in this time is taken to have died with its worker.
@@ -52,14 +53,12 @@ CSV_HEADER = (
     "市の考え方(翻訳)",
     "翻訳の言語",
 )
-# OWASP CSV injection: a cell starting with one of these runs as a formula in a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def _cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (one rule for every
+    export: `exports.rows.neutralise`)."""
+    return neutralise("" if value is None else str(value))
 
 
 def results_csv(results: Results) -> bytes:

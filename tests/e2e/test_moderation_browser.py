@@ -72,6 +72,7 @@ def test_moderator_redacts_translates_approves_and_responds(browser_page, live_s
 
     # a moderator logs in and opens the comment
     account = make_staff("moderator")
+    page.goto(f"{live_server}/staff/language/en")  # staff screens' second language
     page.goto(f"{live_server}/staff/login")
     page.fill("input[name=email]", account["email"])
     page.fill("input[name=password]", STAFF_PASSWORD)

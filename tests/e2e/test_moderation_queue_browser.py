@@ -71,6 +71,7 @@ def test_moderator_finds_a_two_character_word_and_approves_it(app, desk, live_se
         db.session.commit()
         receipt = wanted.receipt_number
     account = make_staff("moderator")
+    desk.goto(live_server + "/staff/language/en")  # staff screens' second language
     desk.goto(live_server + "/staff/login")
     desk.fill("input[name=email]", account["email"])
     desk.fill("input[name=password]", STAFF_PASSWORD)
