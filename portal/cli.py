@@ -160,6 +160,36 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
     return shown
 
 
+@click.command("purge-contacts")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="Days after a measure's comment period closed.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@with_appcontext
+def purge_contacts_command(days: int, dry_run: bool) -> None:
+    """Delete residents' contact details (and paper scans) after the retention period."""
+    from portal.services.retention import purge_contacts
+
+    report = purge_contacts(
+        utcnow(), days, current_app.config["PORTAL_UPLOAD_DIR"], dry_run=dry_run
+    )
+    for code in sorted(set(report.contacts) | set(report.scans)):
+        click.echo(
+            f"{code:8} {report.contacts.get(code, 0):6} contact details"
+            f" {report.scans.get(code, 0):4} scans"
+        )
+    if dry_run:
+        click.echo(f"Dry run: {report.total} items would be deleted. Nothing was changed.")
+        return
+    db.session.commit()
+    click.echo(f"Deleted {report.total} items. The comments themselves are kept.")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The staff audit log."""
@@ -363,6 +393,7 @@ def init_app(app) -> None:
         translate,
         create_user_command,
         audit_group,
+        purge_contacts_command,
         backup_command,
         restore_command,
         export_command,
