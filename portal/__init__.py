@@ -6,12 +6,13 @@ import logging
 import os
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
+from portal import logs
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LOCALES, select_babel_locale
+from portal.proxy import TrustedProxyFix, parse_networks
 
 MIGRATIONS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
@@ -24,16 +25,6 @@ class LocaleConverter(BaseConverter):
     regex = "|".join(sorted((locale.tag for locale in LOCALES), key=len, reverse=True))
 
 
-def _configure_logging(app: Flask) -> None:
-    """Send the portal's own log lines (receipt numbers, never contact details) to stderr."""
-    logger = logging.getLogger("portal")
-    logger.setLevel(app.config["PORTAL_LOG_LEVEL"])
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-
-
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the portal application. `overrides` replace settings (used by tests and the CLI)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -41,19 +32,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, overrides))
     app.url_map.converters["locale"] = LocaleConverter
 
-    _configure_logging(app)
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     limiter.init_app(app)
     if app.config["PORTAL_PROXY_COUNT"]:
-        proxies = app.config["PORTAL_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = TrustedProxyFix(
+            app.wsgi_app,
+            app.config["PORTAL_PROXY_COUNT"],
+            parse_networks(app.config["PORTAL_TRUSTED_PROXIES"]),
+        )
     babel.init_app(app, locale_selector=select_babel_locale)
 
-    from portal import cli, errors, security, staff_access, templating
+    from portal import cli, errors, health, metrics, security, staff_access, templating
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.committee import bp as committee_bp
+    from portal.moderation import bp as moderation_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
 
@@ -61,9 +57,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(moderation_bp)
+
+    app.register_blueprint(committee_bp)
     staff_access.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    if app.config["PORTAL_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
+        "memory"
+    ):
+        logging.getLogger(__name__).warning(
+            "REDIS_URL is not set: each worker process counts rate limits on its own, so with "
+            "N workers a visitor gets N times the documented limit. Set REDIS_URL, or run one worker."
+        )
     return app

@@ -50,6 +50,18 @@ def check_worker_count(environ, workers: int) -> None:
         )
 
 
+def _engine_options(config: dict) -> None:
+    """Bound every wait on the database, so a locked or unreachable one gives a 503, not a hang."""
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["PORTAL_SQLITE_BUSY_TIMEOUT"])
+    elif uri.startswith("postgresql"):
+        # libpq waits forever for a host that drops packets; refused connections fail at once.
+        connect_args.setdefault("connect_timeout", 5)
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the configuration mapping; `overrides` (tests, CLI) win over the environment."""
     overrides = overrides or {}
@@ -57,7 +69,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "PORTAL_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement values never go into an exception's message (and so never into a log).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         # Name and address are never published; some cities require them for a valid comment.
         "PORTAL_REQUIRE_CONTACT": os.environ.get("PORTAL_REQUIRE_CONTACT", "").lower() in TRUTHY,
@@ -80,17 +93,33 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_JOBS": os.environ.get(
             "PORTAL_JOBS", "rq" if os.environ.get("REDIS_URL") else "inline"
         ),
+        # A Redis that accepts connections but never answers must not hold residents up: after
+        # a quarter of a second the limiter counts in memory (see below) and checks back later.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is down, count in memory instead of refusing residents.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+        # Where drawn PDFs of published results are kept (empty: draw every time).
+        "PORTAL_RESULTS_PDF_CACHE": os.environ.get(
+            "PORTAL_RESULTS_PDF_CACHE", os.path.join(instance_path, "results-pdf")
+        ),
+        # A results table longer than this is drawn as PDF in the background, not in the request.
+        "PORTAL_RESULTS_PDF_INLINE_ROWS": int(
+            os.environ.get("PORTAL_RESULTS_PDF_INLINE_ROWS", "200")
+        ),
+        # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted,
+        # and the addresses they connect from (forwarded headers from anyone else are dropped).
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
+        "PORTAL_TRUSTED_PROXIES": os.environ.get("PORTAL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         # Host names the portal answers to (comma-separated); others get 400, so a forged Host
         # header cannot end up in the absolute hreflang links.
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
+        # Campaign grouping of a new comment: "thread" (after the commit, in the background),
+        # "inline" (tests), "off" (a job queue or `portal moderation regroup` does it).
+        "PORTAL_GROUPING": os.environ.get("PORTAL_GROUPING", "thread"),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
         # Staff accounts need a second factor in production unless the city turns it off.
         "PORTAL_REQUIRE_SECOND_FACTOR": os.environ.get(
@@ -106,14 +135,31 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_UPLOAD_DIR": os.environ.get(
             "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
         ),
+        # /metrics answers only to "Authorization: Bearer <token>"; without a token it is a 404.
+        "PORTAL_METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
+        # Seconds a request waits for another SQLite writer before the resident gets the 503
+        # page (SQLite retries the lock for that long).
+        "PORTAL_SQLITE_BUSY_TIMEOUT": float(os.environ.get("PORTAL_SQLITE_BUSY_TIMEOUT", "5")),
+        # Four-eyes rule: a rejection takes effect only when a second moderator confirms it.
+        "PORTAL_REJECTION_REVIEW": os.environ.get("PORTAL_REJECTION_REVIEW", "").lower() in TRUTHY,
+        # Machine translation (a LibreTranslate server); off unless a URL is set.
+        "PORTAL_MT_URL": os.environ.get("PORTAL_MT_URL", ""),
+        "PORTAL_MT_API_KEY": os.environ.get("PORTAL_MT_API_KEY", ""),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
     config.update(overrides)
+    _engine_options(config)
     if not config["SECRET_KEY"]:
         if env == "production":
             raise ConfigurationError(
                 "SECRET_KEY is not set: refusing to start in production without one."
             )
         config["SECRET_KEY"] = _development_secret_key(instance_path)
+    if env == "production" and not config["TRUSTED_HOSTS"]:
+        # Without it a forged Host header reaches absolute links and redirects.
+        raise ConfigurationError(
+            "PORTAL_TRUSTED_HOSTS is not set: refusing to start in production without the "
+            "host names the portal answers to."
+        )
     return config

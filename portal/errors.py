@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, NotFound
 
 from portal.i18n import BY_TAG, preferred_locale
 
@@ -90,14 +92,20 @@ def _comment_form_again(status: int, notice: str):
     """The measure page with the comment form refilled from the refused request."""
     from portal.public.routes import comment_form, measure_or_404, render_measure
 
-    measure = measure_or_404(request.view_args["slug"])
+    # The token and rate-limit checks run before the view, so the measure may not exist.
+    try:
+        measure = measure_or_404(request.view_args["slug"])
+    except NotFound as error:
+        return handle_http_error(error)
     return render_measure(measure, comment_form(), status, notice)
 
 
 def handle_server_error(error: Exception):
     """Unexpected failures: a calm page in the visitor's language, details only in the log."""
+    from portal import metrics
     from portal.extensions import db
 
+    metrics.error("unhandled")
     db.session.rollback()
     _ensure_locale()
     return _error_page(
@@ -107,8 +115,88 @@ def handle_server_error(error: Exception):
     )
 
 
+# Errors that mean "the database cannot be reached or used just now" (stopped, restarting,
+# locked by another writer, disk full, pool exhausted), as opposed to a bug in a query.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def _database_reason(error: Exception) -> str:
+    """The driver's own first line ("database or disk is full"), never the SQL or its values."""
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {first_line}"
+
+
+def handle_database_unavailable(error: Exception):
+    """The database is down or busy: a 503 that needs no database, a comment form kept as typed.
+
+    Nothing was committed (the transaction is rolled back), so the resident can send the same
+    text again once the database is back; the pool's pre-ping reconnects without a restart.
+    """
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        db.session.close()
+    log.warning(
+        "database unavailable during %s %s: %s",
+        request.method,
+        request.endpoint,
+        _database_reason(error),
+    )
+    _ensure_locale()
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    title = _("The portal is unavailable for a moment")
+    if request.url_rule is None or request_ctx.url_adapter is None:
+        return f"{title}\n", 503, {**headers, "Content-Type": "text/plain; charset=utf-8"}
+    form = None
+    message = _(
+        "Sorry, the portal cannot be used for a moment because of a problem on our side. "
+        "Please try again in a few minutes."
+    )
+    if request.endpoint == "public.measure" and request.method == "POST":
+        from portal.public.routes import comment_form
+
+        form = comment_form()
+        message = _(
+            "Sorry, your comment could not be saved because of a problem on our side. "
+            "Nothing was sent. Your text is still below: please try again in a moment."
+        )
+    page = render_template(
+        "errors/unavailable.html",
+        status=503,
+        title=title,
+        message=message,
+        form=form,
+        # The form posts back to the same measure; its slug is all the form needs of it.
+        measure=SimpleNamespace(slug=(request.view_args or {}).get("slug")),
+    )
+    return page, 503, headers
+
+
+def release_session(_error: BaseException | None = None) -> None:
+    """End the request's session even when its connection died after the response was built.
+
+    Otherwise the rollback on the dead connection raises in teardown and a page that was ready
+    (a receipt, say) turns into a 500. The first failure invalidates the connection; closing
+    again then only hands it back, and the pool's pre-ping replaces it on the next request.
+    """
+    from portal.extensions import db
+
+    try:
+        db.session.remove()
+    except DATABASE_UNAVAILABLE as error:
+        log.warning("database connection lost at the end of a request: %s", _database_reason(error))
+        db.session.remove()
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(release_session)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, handle_database_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)

@@ -2,9 +2,9 @@
 
 from functools import cached_property
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 
 from portal.database import Base
 from portal.i18n import PortalDomain
+from portal.proxy import visitor_key
 
 
 class PortalBabel(Babel):
@@ -44,5 +45,9 @@ class PortalLimiter(Limiter):
         super().init_app(app)
 
 
+def _visitor() -> str:
+    return visitor_key(request.remote_addr)
+
+
 # Storage comes from RATELIMIT_STORAGE_URI: Redis in production, so all workers share counts.
-limiter = PortalLimiter(key_func=get_remote_address)
+limiter = PortalLimiter(key_func=_visitor)

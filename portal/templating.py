@@ -24,6 +24,9 @@ def japan_time(value: datetime | None) -> str:
     day = format_skeleton("yMMMEd", value, tzinfo=JAPAN, locale=locale)
     clock = format_time(value, "HH:mm", tzinfo=JAPAN, locale=locale)
     zone = get_timezone_name(JAPAN, width="long", locale=locale)
+    if current_locale().tag == "ja-x-easy":
+        # Babel formats easy Japanese as "ja"; the reading becomes furigana on the page.
+        zone = f"{zone}(にほんじかん)"
     return f"{day} {clock} ({zone})"
 
 
@@ -39,11 +42,26 @@ def same_page_in(tag: str, external: bool = False) -> str:
     # Only the path's own arguments are carried over: the query string is the visitor's to
     # write, and url_for treats keys like _scheme and _external as instructions.
     endpoint = request.endpoint
-    if endpoint == "public.measure":
-        return url_for(endpoint, slug=request.view_args["slug"], lang_code=tag, _external=external)
+    if endpoint and endpoint.startswith("public.") and "slug" in (request.view_args or {}):
+        # measure pages, their results and the annex; a POST shows the GET page's address
+        target = endpoint if request.method == "GET" else "public.measure"
+        return url_for(target, slug=request.view_args["slug"], lang_code=tag, _external=external)
     if endpoint and endpoint.startswith("public.") and request.method == "GET":
         return url_for(endpoint, lang_code=tag, _external=external)
     return url_for("public.index", lang_code=tag, _external=external)
+
+
+def described_by(field, *hint_ids: str, **attributes) -> dict:
+    """Attributes for `field(**...)`: its hints and error messages become its description.
+
+    A radio button passes its group as `field`, so every button points at the group's errors.
+    """
+    ids = [*hint_ids, f"{field.id}-errors"] if field.errors else list(hint_ids)
+    if ids:
+        attributes["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+    return attributes
 
 
 def state_label(state: PeriodState) -> str:
@@ -57,6 +75,17 @@ def state_label(state: PeriodState) -> str:
     }[state]
 
 
+def response_category_label(category: str | None) -> str:
+    """対応区分 in words, in the reader's language."""
+    return {
+        "reflected": _("Reflected in the plan"),
+        "already_included": _("Already included in the plan"),
+        "for_reference": _("Noted for future reference"),
+        "not_reflected": _("Not reflected"),
+        "out_of_scope": _("Outside the scope of this consultation"),
+    }.get(category or "", "")
+
+
 def _context() -> dict:
     locale = current_locale()
     return {
@@ -65,6 +94,8 @@ def _context() -> dict:
         "source_locale": SOURCE_LOCALE,
         "same_page_in": same_page_in,
         "state_label": state_label,
+        "described_by": described_by,
+        "response_category_label": response_category_label,
         "PeriodState": PeriodState,
     }
 

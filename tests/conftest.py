@@ -44,6 +44,8 @@ def _test_config(database_uri: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         # Background jobs run at once, so a test sees their effect (tests/test_jobs.py uses RQ).
         "PORTAL_JOBS": "inline",
+        # Campaign grouping runs right after the commit, so tests see its result at once.
+        "PORTAL_GROUPING": "inline",
         **extra,
     }
 
@@ -78,9 +80,8 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_template, tmp_path, app_config):
-    """The portal on a fresh database holding the seeded outline."""
+def fresh_app(database_template, directory, app_config: dict):
+    """An app on a fresh copy of the seeded database (a file in `directory` on SQLite)."""
     if USE_POSTGRES:
         app = create_app(_test_config(POSTGRES_URL, **app_config))
         with app.app_context():
@@ -89,10 +90,22 @@ def app(database_template, tmp_path, app_config):
             seed_outline()
             db.session.commit()
             db.session.remove()
-    else:
-        path = tmp_path / "portal.sqlite3"
-        shutil.copy(database_template, path)
-        app = create_app(_test_config(f"sqlite:///{path}", **app_config))
+        return app
+    path = directory / "portal.sqlite3"
+    shutil.copy(database_template, path)
+    return create_app(_test_config(f"sqlite:///{path}", **app_config))
+
+
+@pytest.fixture(scope="session")
+def make_fresh_app(database_template):
+    """`fresh_app` for fixtures outside this file (a second conftest cannot import this one)."""
+    return lambda directory, app_config: fresh_app(database_template, directory, app_config)
+
+
+@pytest.fixture
+def app(database_template, tmp_path, app_config):
+    """The portal on a fresh database holding the seeded outline."""
+    app = fresh_app(database_template, tmp_path, app_config)
     yield app
     with app.app_context():
         db.session.remove()
@@ -193,7 +206,12 @@ def make_staff(app):
 
 
 def staff_login(client, email, password=STAFF_PASSWORD, code=None):
-    """Log in through the real login form (and the code step when a code is given)."""
+    """Log in through the real login form (and the code step when a code is given).
+
+    Staff screens are Japanese by default; tests read them in English, their second language
+    (tests/test_staff_i18n.py checks the Japanese).
+    """
+    client.get("/staff/language/en")
     page = client.get("/staff/login")
     response = client.post(
         "/staff/login",

@@ -19,6 +19,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example")
     app = create_app({"PORTAL_ENV": "production"})
     assert app.config["SECRET_KEY"] == "a-long-random-production-key"
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -63,3 +64,46 @@ def test_submission_is_logged_without_contact_details(caplog, submit, open_measu
     assert "received on 1-(1)" in messages
     assert "伊勢崎花子" not in messages
     assert "hanako@example.jp" not in messages
+
+
+def test_production_refuses_to_start_without_trusted_hosts(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.delenv("PORTAL_TRUSTED_HOSTS", raising=False)
+    with pytest.raises(ConfigurationError, match="PORTAL_TRUSTED_HOSTS"):
+        create_app({"PORTAL_ENV": "production"})
+
+
+def test_production_without_redis_warns_about_per_process_limits(monkeypatch, caplog):
+    import logging
+
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with caplog.at_level(logging.WARNING, logger="portal"):
+        create_app({"PORTAL_ENV": "production"})
+    assert "REDIS_URL is not set" in caplog.text
+
+
+@pytest.mark.parametrize("scheme", ["javascript", "data", "JAVASCRIPT", "https://evil"])
+def test_forwarded_scheme_is_http_or_https_only(scheme):
+    app = create_app(
+        {
+            "PORTAL_ENV": "development",
+            "PORTAL_PROXY_COUNT": 1,
+            "TRUSTED_HOSTS": ["iken.city.isesaki.example"],
+        }
+    )
+    response = app.test_client().get(
+        "/ja",
+        headers={"Host": "iken.city.isesaki.example", "X-Forwarded-Proto": scheme},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert response.status_code == 308
+    assert response.headers["Location"].startswith(("http://", "https://", "/"))
+    assert not response.headers["Location"].lower().startswith(("javascript", "data"))
+    https = app.test_client().get(
+        "/ja",
+        headers={"Host": "iken.city.isesaki.example", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert https.headers["Location"] == "https://iken.city.isesaki.example/ja/"

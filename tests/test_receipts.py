@@ -177,3 +177,88 @@ def test_receipt_year_is_the_year_in_japan():
     comment = Comment(id=42, created_at=datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 00:30 JST
     comment.assign_receipt_number()
     assert comment.receipt_number == "PC-2027-000042"
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_access_key_never_travels_in_the_session_cookie(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    assert submitted.status_code == 303
+    cookie = _session_cookie(client)
+    receipt = client.get(submitted.headers["Location"])
+    key = KEY.search(receipt.get_data(as_text=True))[0]
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert key not in str(serializer.loads(cookie))
+    assert key.encode() not in cookie.encode()
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT * FROM receipt_handoffs")).all()
+    assert stored == []  # shown, so gone
+
+
+def test_replayed_cookie_does_not_show_the_receipt_again(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    cookie = _session_cookie(client)
+    first = client.get("/ja/receipts/new")
+    assert first.status_code == 200
+    assert KEY.search(first.get_data(as_text=True))
+    for _ in range(3):
+        client.set_cookie("session", cookie)
+        replay = client.get("/ja/receipts/new")
+        assert replay.status_code == 302
+        assert "/receipts" in replay.headers["Location"]
+        assert not KEY.search(replay.get_data(as_text=True))
+    assert submitted.status_code == 303
+
+
+def test_key_waiting_to_be_shown_is_not_readable_in_the_database(app, client, submit, open_measure):
+    submitted = submit(open_measure, follow_redirects=False)
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT * FROM receipt_handoffs")).all()
+    assert len(stored) == 1
+    key = KEY.search(client.get(submitted.headers["Location"]).get_data(as_text=True))[0]
+    readable = " ".join(str(value) for value in stored[0])
+    assert key not in readable
+    assert key.encode() not in bytes(stored[0].sealed_key)
+
+
+def test_receipt_number_typed_without_hyphens_is_found(client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    assert _lookup(client, number.replace("-", ""), key).status_code == 200
+
+
+def test_receipt_typed_with_a_japanese_keyboard_is_found(client, submit, open_measure):
+    """Full-width letters, digits and dashes, as a Japanese input method types them."""
+    number, key = _receipt(submit, open_measure)
+    full_width = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+    response = _lookup(client, number.lower().translate(full_width), key.translate(full_width))
+    assert response.status_code == 200
+    assert number in response.get_data(as_text=True)
+
+
+def test_receipt_shows_where_to_look_it_up_and_prints_only_with_javascript(submit, open_measure):
+    page = submit(open_measure.replace("/ja/", "/en/")).get_data(as_text=True)
+    assert "Check your comment later at:" in page
+    assert 'href="http://localhost/en/receipts">http://localhost/en/receipts</a>' in page
+    # portal.js reveals the button; without JavaScript it would do nothing, so it starts hidden
+    assert re.search(r'<p class="print-button" hidden>\s*<button[^>]*data-print', page)
+
+
+def test_status_heading_keeps_the_receipt_number_on_one_line(client, submit, open_measure):
+    number, key = _receipt(submit, open_measure)
+    page = _lookup(client, number, key).get_data(as_text=True)
+    assert f'<h1>Your comment <span class="nowrap">{number}</span></h1>' in page
+
+
+def test_not_found_lookup_is_announced_with_the_field(client):
+    response = _lookup(client, "PC-2026-999999", "ABCD-EFGH-JKMN")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<title>Error: Check a comment you sent |" in page
+    assert 'aria-describedby="access_key-errors"' in page
+    assert re.search(
+        r'<ul class="field-errors" id="access_key-errors">\s*<li>We could not find', page
+    )
+    assert re.search(r'id="form-errors"[^>]*autofocus', page)
+    assert '<a href="#access_key" data-field-link>We could not find' in page

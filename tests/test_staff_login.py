@@ -302,3 +302,18 @@ def test_passwords_are_argon2id(app, make_staff):
     account = make_staff("committee")
     with app.app_context():
         assert db.session.get(StaffUser, account["id"]).password_hash.startswith("$argon2id$")
+
+
+def test_password_is_rehashed_when_the_parameters_change(app, client, make_staff):
+    from argon2 import PasswordHasher
+
+    account = make_staff("committee")
+    with app.app_context():
+        user = db.session.get(StaffUser, account["id"])
+        user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(STAFF_PASSWORD)
+        db.session.commit()
+    assert staff_login(client, account["email"]).status_code == 302
+    with app.app_context():
+        rehashed = db.session.get(StaffUser, account["id"]).password_hash
+        assert "m=8192" not in rehashed
+        assert PasswordHasher().verify(rehashed, STAFF_PASSWORD)

@@ -1,7 +1,7 @@
-"""Submission tokens (no double comments) and the published outline's version token
+"""Submission tokens (no double comments)
 
 Revision ID: 0006_submission_tokens
-Revises: 0002_staff
+Revises: 0003_search
 Create Date: 2026-12-01 02:30:00
 
 """
@@ -13,7 +13,7 @@ import portal.database  # noqa: F401  (column types)
 
 # revision identifiers, used by Alembic.
 revision = '0006_submission_tokens'
-down_revision = '0002_staff'
+down_revision = '0003_search'
 branch_labels = None
 depends_on = None
 
@@ -31,16 +31,8 @@ def upgrade():
     with op.batch_alter_table('submission_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_tokens_created_at'), ['created_at'], unique=False)
 
-    content_versions = op.create_table('content_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_versions'))
-    )
-    op.bulk_insert(content_versions, [{'id': 1, 'token': 'initial'}])
-
 
 def downgrade():
-    op.drop_table('content_versions')
     with op.batch_alter_table('submission_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submission_tokens_created_at'))
     op.drop_table('submission_tokens')

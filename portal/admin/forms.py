@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     SelectField,
@@ -113,3 +114,34 @@ class AuditFilterForm(FlaskForm):
     object_id = StringField(_l("Object"), validators=[Optional(), Length(max=60)])
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("To (date)"), validators=[Optional()])
+
+
+class SummaryForm(FlaskForm):
+    """意見の要旨 of one row of a measure's results."""
+
+    summary = TextAreaField(
+        _l("Summary of the opinion (意見の要旨)"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("Leave empty to publish the comment's redacted text."),
+    )
+
+
+class PublishResultsForm(FlaskForm):
+    """The confirmation before results are published."""
+
+    confirm = BooleanField(
+        _l(
+            "I have checked the table. Publish the results now: they cannot be taken back, "
+            "only corrected with a dated note."
+        ),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """A dated correction to published results."""
+
+    note = TextAreaField(
+        _l("Correction (shown on the results page with today's date)"),
+        validators=[DataRequired(), Length(max=4000)],
+    )

@@ -1,6 +1,6 @@
 """Domain models. Importing this package registers every table with the metadata."""
 
-from portal.models.comments import Comment, CommentStatus, ContactDetails
+from portal.models.comments import Comment, CommentStatus, ContactDetails, ReceiptHandoff
 from portal.models.measures import (
     AreaText,
     GlossaryTerm,
@@ -24,7 +24,7 @@ from portal.models.moderation import (
     TranslationMethod,
 )
 from portal.models.staff import AuditRecord, PasswordReset, RecoveryCode, Role, StaffUser
-from portal.models.submissions import ContentVersion, SubmissionToken
+from portal.models.submissions import SubmissionToken
 
 __all__ = [
     "AuditRecord",
@@ -34,7 +34,6 @@ __all__ = [
     "CommentAttachment",
     "CommentMeasureLink",
     "CommentTranslation",
-    "ContentVersion",
     "ModerationTemplate",
     "PasswordReset",
     "RecoveryCode",
@@ -55,4 +54,5 @@ __all__ = [
     "MeasureText",
     "PeriodState",
     "PriorityArea",
+    "ReceiptHandoff",
 ]

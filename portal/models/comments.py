@@ -6,9 +6,21 @@ import enum
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import JAPAN, UTCDateTime, utcnow
@@ -88,8 +100,8 @@ def new_access_key() -> str:
 
 
 def normalize_access_key(key: str) -> str:
-    """The key as typed, without spaces, dashes or case differences."""
-    return "".join(ch for ch in key.upper() if ch.isalnum())
+    """The key as typed, without spaces, dashes, case or full-width differences (ＡＢＣＤ)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", key).upper() if ch.isalnum())
 
 
 def hash_access_key(key: str) -> str:
@@ -130,6 +142,9 @@ class Comment(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_groups.id"), index=True)
     pii_suggestions: Mapped[int] = mapped_column(Integer, default=0)
+    # A moderator put this comment in its group, or took it out, by hand: automatic grouping
+    # (on arrival and in a full regrouping) leaves it where the moderator left it.
+    group_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: two moderators deciding at once must not overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -143,6 +158,14 @@ class Comment(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # The moderation queue pages by (received_at, id), alone or after a measure, state or
+    # channel filter.
+    __table_args__ = (
+        Index("ix_comments_queue", "received_at", "id"),
+        Index("ix_comments_queue_measure", "measure_id", "received_at", "id"),
+        Index("ix_comments_queue_status", "status", "received_at", "id"),
+        Index("ix_comments_queue_channel", "channel", "received_at", "id"),
+    )
 
     @property
     def response(self) -> CityResponse | None:
@@ -197,3 +220,21 @@ class ContactDetails(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment: Mapped[Comment] = relationship()
+
+
+class ReceiptHandoff(db.Model):
+    """A fresh receipt on its way from the comment form to the page that shows it, once.
+
+    The access key is kept only XOR-ed with a pad derived from a random token, and that token
+    lives only in the resident's session cookie: neither the cookie nor this row reveals the
+    key by itself. The row is deleted when the receipt is shown, so a replayed cookie finds
+    nothing.
+    """
+
+    __tablename__ = "receipt_handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime
+from portal.database import JAPAN, UTCDateTime
 from portal.extensions import db
 
 SOURCE_LOCALE = "ja"
@@ -117,6 +117,22 @@ class Measure(db.Model):
     def accepts_comments(self, now: datetime) -> bool:
         """True while the comment period is open."""
         return self.state(now) is PeriodState.OPEN
+
+    def received_in_period(self, received_at: datetime, now: datetime) -> bool:
+        """True when a comment the city received on paper at `received_at` was in time.
+
+        Paper comments count by the day they arrived (in Japan), not by when staff type them
+        in: a letter received on the closing day is accepted days later. Nothing can be
+        entered once the results are published, or with a date still to come.
+        """
+        if received_at > now or self.opens_at is None or self.closes_at is None:
+            return False
+        if self.results_published_at is not None and self.results_published_at <= now:
+            return False
+        day = received_at.astimezone(JAPAN).date()
+        # closes_at is exclusive: a period that ends at midnight ends with the day before.
+        last_day = (self.closes_at - timedelta(microseconds=1)).astimezone(JAPAN).date()
+        return self.opens_at.astimezone(JAPAN).date() <= day <= last_day
 
     def days_left(self, now: datetime) -> int:
         """Whole days until the period closes, counting a started day as one (0 once closed)."""

@@ -28,16 +28,3 @@ class SubmissionToken(db.Model):
     )
     sealed_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
-class ContentVersion(db.Model):
-    """One row whose token changes whenever the outline as published changes.
-
-    Every process keeps the rendered outline in memory under this token, so a staff edit made
-    through any server is seen by all of them on their next request.
-    """
-
-    __tablename__ = "content_versions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(32))

@@ -7,12 +7,26 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation, ValidationError
 
 from portal.i18n import LOCALES
 from portal.models.comments import AgeBand, District, Position, RespondentType
-from portal.services.sanitize import clean_line, clean_text
+from portal.services.sanitize import (
+    clean_line,
+    clean_text,
+    has_visible_text,
+    private_use_characters,
+)
 
 OTHER_LANGUAGE = "other"
 EASY_JAPANESE = "ja-x-easy"
@@ -21,11 +35,21 @@ _PHONE = re.compile(r"^[0-9０-９+()（）\-‐－ー \u3000]{6,30}$")
 
 
 class _ChoiceMixin:
-    """Our own, translated message for a value outside the offered choices."""
+    """Our own, translated message for a value outside the offered choices.
+
+    A required question passes `required_message`: nothing chosen then gives that one message
+    and stops, instead of a second, generic "choose one of the options" for the same mistake.
+    """
+
+    def __init__(self, *args, required_message=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.required_message = required_message
 
     def pre_validate(self, form) -> None:
         if self.data is None:  # an optional field left out of the request entirely
             self.data = ""
+        if not self.data and self.required_message:
+            raise StopValidation(str(self.required_message))
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_("Please choose one of the options."))
 
@@ -56,19 +80,35 @@ def _limit(field, maximum: int) -> None:
         raise ValidationError(_("Please shorten this to %(limit)s characters.", limit=maximum))
 
 
+def _readable_everywhere(text: str) -> None:
+    """Refuse private-use characters: kept, they would show as empty boxes to city staff."""
+    if private_use_characters(text):
+        raise ValidationError(
+            _(
+                "This contains characters that only your own device can show (private-use "
+                "characters, such as 外字). Please replace them, for example with their reading "
+                "in kana."
+            )
+        )
+
+
 class CommentForm(FlaskForm):
     """A comment on one measure, with who is commenting and optional contact details."""
 
     body = TextAreaField(_l("Your comment"))
     language = ChoiceField(_l("Language of your comment"))
-    respondent_type = RadioChoiceField(_l("Your connection to Isesaki City"))
+    respondent_type = RadioChoiceField(
+        _l("Your connection to Isesaki City"),
+        required_message=_l("Please choose how you are connected to the city."),
+    )
     age_band = ChoiceField(_l("Age (optional)"))
     district = ChoiceField(_l("District (optional)"))
     position = RadioChoiceField(_l("Overall, on this measure you… (optional)"))
     name = StringField(_l("Name"))
-    address = StringField(_l("Address"))
-    email = StringField(_l("Email"))
-    phone = StringField(_l("Phone"))
+    # Several lines, so `autocomplete="street-address"` is valid on it (not on an <input>).
+    address = TextAreaField(_l("Address"))
+    email = EmailField(_l("Email"))
+    phone = TelField(_l("Phone"))
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
     # One per rendered form: sending the same form twice gives back the first receipt.
     submission_token = HiddenField()
@@ -112,8 +152,9 @@ class CommentForm(FlaskForm):
     def validate_body(self, field) -> None:
         """Not empty once cleaned, and within the length limit."""
         text = clean_text(field.data)
-        if not text:
+        if not has_visible_text(text):  # empty, or only zero-width and other invisible marks
             raise ValidationError(_("Please write your comment."))
+        _readable_everywhere(text)
         if len(text) > self.max_length:
             raise ValidationError(
                 _(
@@ -124,22 +165,19 @@ class CommentForm(FlaskForm):
                 )
             )
 
-    def validate_respondent_type(self, field) -> None:
-        """A public comment needs the commenter's connection to the city."""
-        if not field.data:
-            raise ValidationError(_("Please choose how you are connected to the city."))
-
     def validate_name(self, field) -> None:
         """Required when the city's rules ask for it."""
-        if self.require_contact and not clean_line(field.data):
+        if self.require_contact and not has_visible_text(clean_line(field.data)):
             raise ValidationError(_("Please enter your name. It will not be published."))
         _limit(field, 200)
+        _readable_everywhere(clean_line(field.data))
 
     def validate_address(self, field) -> None:
         """Required when the city's rules ask for it."""
-        if self.require_contact and not clean_line(field.data):
+        if self.require_contact and not has_visible_text(clean_line(field.data)):
             raise ValidationError(_("Please enter your address. It will not be published."))
         _limit(field, 500)
+        _readable_everywhere(clean_line(field.data))
 
     def validate_email(self, field) -> None:
         """Optional, but it must look like an address when given."""

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 import secrets
+from pathlib import Path
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from portal import metrics
 from portal.database import utcnow
 from portal.extensions import db, limiter
-from portal.i18n import BY_TAG, preferred_locale
+from portal.i18n import BY_TAG, current_locale, preferred_locale
+from portal.logs import describe_error
+from portal.models import GlossaryTerm, Measure, PriorityArea
 from portal.public import bp, root_bp
 from portal.public.forms import (
     CommentForm,
@@ -20,33 +36,32 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
-from portal.services import jobs
-from portal.services.published import PublishedMeasure, PublishedOutline, published_outline
+from portal.services import jobs, results_files
+from portal.services.disclosure import (
+    build_results,
+    own_text_for_author,
+    results_are_public,
+    results_row_of,
+)
+from portal.services.duplicates import group_in_background
+from portal.services.results_admin import corrections_of
 from portal.services.sanitize import clean_text
 from portal.services.submission import (
     CommentInput,
     ContactInput,
     EmptyComment,
     PeriodNotOpen,
+    claim_receipt,
     find_comment,
     find_submission,
+    hand_off_receipt,
     new_submission_token,
     submit_comment,
     valid_submission_token,
 )
 
-try:  # campaign grouping comes with the moderation queue; comments are accepted without it
-    from portal.services.duplicates import group_new_comment
-except ImportError:
-    group_new_comment = None
-
 log = logging.getLogger(__name__)
 FRESH_RECEIPT = "fresh_receipt"
-# Stand-ins for the per-visitor values in a cached page; they cannot occur in real content.
-_CSRF_SLOT = "\x00csrf-token\x00"
-_SUBMISSION_SLOT = "\x00submission-token\x00"
-_MAX_CACHED_PAGES = 2000
-VERSION_AGE = 1.0  # seconds
 
 
 @root_bp.route("/")
@@ -61,9 +76,7 @@ def root():
 def pull_locale(endpoint, values):
     """Every public URL names its locale; remember it as the visitor's choice."""
     g.portal_locale = BY_TAG[values.pop("lang_code")]
-    # Writing the same value would still re-sign and resend the session cookie every time.
-    if session.get("locale") != g.portal_locale.tag:
-        session["locale"] = g.portal_locale.tag
+    session["locale"] = g.portal_locale.tag
 
 
 @bp.url_defaults
@@ -73,22 +86,21 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
-def outline() -> PublishedOutline:
-    """The published outline for this request (one version check per request at most)."""
-    if "portal_outline" not in g:
-        # Another server's edit is seen at most this late; this process's own at once. The
-        # period's own dates are applied to the exact time of each comment either way: only
-        # a staff change of a period (ending it early) can reach a comment up to a second late.
-        g.portal_outline = published_outline(current_app._get_current_object(), VERSION_AGE)
-    return g.portal_outline
+# ASCII digits only, and short: str.isdigit() accepts "²" and "①", which int() refuses, and a
+# 20-digit number overflows the database's integer column.
+_SLUG = re.compile(r"([0-9]{1,3})-([0-9]{1,3})", re.ASCII)
 
 
-def measure_or_404(slug: str) -> PublishedMeasure:
+def measure_or_404(slug: str) -> Measure:
     """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
-    measure = outline().by_slug.get(slug)
-    if measure is None:
+    match = _SLUG.fullmatch(slug)
+    if not match:
         abort(404)
-    return measure
+    return db.first_or_404(
+        select(Measure)
+        .join(Measure.area)
+        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
+    )
 
 
 def comment_form(**kwargs) -> CommentForm:
@@ -98,7 +110,7 @@ def comment_form(**kwargs) -> CommentForm:
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
         **kwargs,
     )
-    if request.method == "GET":
+    if request.method != "POST":
         form.language.data = default_comment_language(g.portal_locale.tag)
     if not valid_submission_token(form.submission_token.data):
         form.submission_token.data = new_submission_token()
@@ -107,11 +119,12 @@ def comment_form(**kwargs) -> CommentForm:
 
 def _glossary() -> dict:
     """Every glossary entry in the page's locale, by key."""
-    return outline().glossary(g.portal_locale.tag)
+    locale = g.portal_locale.tag
+    return {term.key: term.text(locale) for term in db.session.scalars(select(GlossaryTerm))}
 
 
 def render_measure(
-    measure: PublishedMeasure, form: CommentForm, status: int = 200, notice: str | None = None
+    measure: Measure, form: CommentForm, status: int = 200, notice: str | None = None
 ):
     """The measure page with its comment form (also used to show the form again after an error)."""
     return (
@@ -127,53 +140,11 @@ def render_measure(
     )
 
 
-def _cached_page(key: tuple, render) -> str:
-    """The page `render()` makes, rendered once per outline version and `key`.
-
-    A public page's HTML depends only on the outline version, the locale, the host (absolute
-    hreflang links) and the period states it shows; `key` names all but the version. Rendering
-    was most of a page view's cost, and a flash crowd reads the same few pages.
-    """
-    pages = outline().pages
-    key = (g.portal_locale.tag, request.host, *key)
-    page = pages.get(key)
-    if page is None:
-        page = render()
-        if len(pages) >= _MAX_CACHED_PAGES:
-            pages.clear()
-        pages[key] = page
-    return page
-
-
 @bp.route("/")
 def index():
     """The five priority areas and their measures, each with the state of its comment period."""
-    now = utcnow()
-    areas = outline().areas
-    periods = tuple((m.state(now), m.days_left(now)) for area in areas for m in area.measures)
-    return _cached_page(
-        ("index", periods),
-        lambda: render_template("public/index.html", areas=areas, now=now, glossary=_glossary()),
-    )
-
-
-def _blank_measure_page(measure: PublishedMeasure):
-    """The measure page with an empty comment form, from the cache with this visitor's tokens."""
-    now = utcnow()
-
-    def render() -> str:
-        form = comment_form()
-        html, _status = render_measure(measure, form)
-        return html.replace(generate_csrf(), _CSRF_SLOT).replace(
-            form.submission_token.data, _SUBMISSION_SLOT
-        )
-
-    page = _cached_page(
-        ("measure", measure.slug, measure.state(now), measure.days_left(now)), render
-    )
-    return page.replace(_CSRF_SLOT, generate_csrf()).replace(
-        _SUBMISSION_SLOT, new_submission_token()
-    )
+    areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
+    return render_template("public/index.html", areas=areas, now=utcnow(), glossary=_glossary())
 
 
 def _submit_limit() -> str:
@@ -189,9 +160,9 @@ def _lookup_limit() -> str:
 def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
     measure = measure_or_404(slug)
-    if request.method == "GET":
-        return _blank_measure_page(measure)
     form = comment_form()
+    if request.method != "POST":  # GET, and HEAD, which must not run the submission
+        return render_measure(measure, form)
     now = utcnow()
     if not measure.accepts_comments(now):
         return render_measure(
@@ -218,10 +189,9 @@ def measure(slug: str):
     )
     token = form.submission_token.data
     try:
+        stored = True
         try:
             comment, access_key = submit_comment(measure, data, now, token)
-            receipt_number, comment_id = comment.receipt_number, comment.id
-            db.session.commit()
         except IntegrityError:
             # This form was sent before (a double click, a retry, the back button): the same
             # text gets the first receipt again; a changed text is a comment of its own.
@@ -230,16 +200,18 @@ def measure(slug: str):
             if earlier is None:
                 raise
             comment, access_key = earlier
-            if comment.body != clean_text(data.body):
+            stored = comment.body != clean_text(data.body)
+            if stored:
                 comment, access_key = submit_comment(measure, data, now)
-            receipt_number, comment_id = comment.receipt_number, comment.id
-            db.session.commit()
+        handoff = hand_off_receipt(comment, access_key, now)
+        db.session.commit()
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
-    except SQLAlchemyError:
+    except SQLAlchemyError as error:
         db.session.rollback()
-        log.exception("comment on %s could not be stored", measure.code)
+        log.error("comment on %s could not be stored: %s", measure.code, describe_error(error))
+        metrics.error("storage")
         return render_measure(
             measure,
             form,
@@ -249,36 +221,64 @@ def measure(slug: str):
                 "Nothing was sent. Your text is still below: please try again in a moment."
             ),
         )
-    # Values taken before the commit: reading them afterwards would reload the comment.
-    log.info("comment %s received on %s", receipt_number, measure.code)
-    _after_submission(comment_id)
-    session[FRESH_RECEIPT] = {"receipt_number": receipt_number, "access_key": access_key}
+    if stored:
+        log.info("comment %s received on %s", comment.receipt_number, measure.code)
+        metrics.comment_received(comment.declared_language)
+        group_in_background(current_app._get_current_object(), comment.id)
+        # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
+        if secrets.randbelow(256) == 0:
+            jobs.enqueue("portal.services.submission.purge_expired_submission_tokens")
+    else:
+        log.info(
+            "comment %s sent again on %s: first receipt shown", comment.receipt_number, measure.code
+        )
+    # Only a token that unseals the key goes into the (readable, replayable) session cookie.
+    session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)
-
-
-def _after_submission(comment_id: int) -> None:
-    """Queue the work a new comment brings that the resident need not wait for."""
-    if group_new_comment is not None:
-        jobs.enqueue("portal.services.duplicates.group_new_comment", comment_id)
-    # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
-    if secrets.randbelow(256) == 0:
-        jobs.enqueue("portal.services.submission.purge_expired_submission_tokens")
 
 
 @bp.route("/receipts/new")
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
-    fresh = session.pop(FRESH_RECEIPT, None)
-    comment = fresh and find_comment(fresh["receipt_number"], fresh["access_key"])
-    if not comment:
+    token = session.get(FRESH_RECEIPT)
+    claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
+    if claimed is None:
+        db.session.commit()
+        session.pop(FRESH_RECEIPT, None)
         return redirect(url_for("public.lookup_receipt"))
+    comment, access_key = claimed
     response = render_template(
         "public/receipt_new.html",
         comment=comment,
-        measure=outline().by_id[comment.measure_id],
-        access_key=fresh["access_key"],
+        access_key=access_key,
+        **_author_view(comment),
     )
+    # The hand-off is used up only once the page is built and the deletion committed: if the
+    # database fails before that, the 503 leaves both in place and a reload shows the receipt.
+    db.session.commit()
+    session.pop(FRESH_RECEIPT, None)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+def _same_language(a: str | None, b: str) -> bool:
+    """pt and pt-BR, zh and zh-Hans name the same language for a reader."""
+    return bool(a) and (a == b or a.split("-")[0] == b.split("-")[0])
+
+
+def _author_view(comment) -> dict:
+    """What the receipt pages show of the comment and the city's response, in the page's
+    language: the text with hidden spans as a translated placeholder, and the response's
+    translation when it is in the reader's language."""
+    response = comment.response
+    return {
+        "comment_text": own_text_for_author(comment, _("[hidden]")),
+        "response": response,
+        "response_translated": bool(
+            response
+            and response.translation
+            and _same_language(response.translation_language, current_locale().tag)
+        ),
+    }
 
 
 def _render_status(comment, notice: str | None = None, status: int = 200, withdraw_form=None):
@@ -287,19 +287,24 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
         render_template(
             "public/receipt_status.html",
             comment=comment,
-            measure=outline().by_id[comment.measure_id],
             withdraw_form=withdraw_form,
             notice=notice,
             receipt_number=request.form.get("receipt_number", ""),
             access_key=request.form.get("access_key", ""),
+            **_author_view(comment),
+            results_row=results_row_of(comment, utcnow()),
         ),
         status,
         {"Cache-Control": "no-store"},
     )
 
 
+# One budget for look-ups and withdrawals together: both test a receipt number and a key.
+receipts_limit = limiter.shared_limit(_lookup_limit, scope="receipts", methods=["POST"])
+
+
 @bp.route("/receipts", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"], scope="receipts")
+@receipts_limit
 def lookup_receipt():
     """Receipt number + access key show the comment as submitted and what became of it."""
     form = ReceiptLookupForm()
@@ -318,7 +323,7 @@ def lookup_receipt():
 
 
 @bp.route("/receipts/withdraw", methods=["POST"])
-@limiter.limit(_lookup_limit, scope="receipts")
+@receipts_limit
 def withdraw_comment():
     """The author withdraws a comment that is still under review."""
     form = WithdrawForm()
@@ -339,6 +344,145 @@ def withdraw_comment():
     db.session.commit()
     log.info("comment %s withdrawn by its author", comment.receipt_number)
     return _render_status(comment, _("Your comment has been withdrawn."))
+
+
+# --- published results --------------------------------------------------------------------
+
+ANNEX_PAGE_SIZE = 100
+# A phone stays usable with a few hundred rows per page; most consultations fit on one.
+ROWS_PAGE_SIZE = 200
+
+
+def results_row_url(measure: Measure, number: int) -> str:
+    """The address of one row of a measure's results table, on the page that holds it."""
+    page = (number - 1) // ROWS_PAGE_SIZE + 1
+    return url_for(
+        "public.results",
+        slug=measure.slug,
+        page=page if page > 1 else None,
+        _anchor=f"row-{number}",
+    )
+
+
+@bp.app_context_processor
+def _results_helpers() -> dict:
+    return {"results_row_url": results_row_url}
+
+
+def _published_measure_or_404(slug: str) -> Measure:
+    """The measure, if its results are published; nothing of its comments otherwise."""
+    measure = measure_or_404(slug)
+    if not results_are_public(measure, utcnow()):
+        abort(404)
+    return measure
+
+
+def _withheld() -> str:
+    return _("[withheld]")
+
+
+@bp.route("/measures/<slug>/results")
+def results(slug: str):
+    """The published results: figures, the table of opinions and the city's view, corrections."""
+    measure = measure_or_404(slug)
+    now = utcnow()
+    if not results_are_public(measure, now):
+        return render_template("public/results_pending.html", measure=measure, now=now), 404
+    results = build_results(measure, _withheld())
+    pages = max(1, math.ceil(len(results.rows) / ROWS_PAGE_SIZE))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    start = (number - 1) * ROWS_PAGE_SIZE
+    return render_template(
+        "public/results.html",
+        measure=measure,
+        results=results,
+        rows=results.rows[start : start + ROWS_PAGE_SIZE],
+        page={"number": number, "pages": pages},
+        corrections=corrections_of(measure),
+        now=now,
+    )
+
+
+@bp.route("/measures/<slug>/results/comments")
+def results_comments(slug: str):
+    """The annex: the full text of every published comment (the law allows summaries only
+    while the full texts stay available)."""
+    measure = _published_measure_or_404(slug)
+    entries = build_results(measure, _withheld()).annex
+    pages = max(1, math.ceil(len(entries) / ANNEX_PAGE_SIZE))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    start = (number - 1) * ANNEX_PAGE_SIZE
+    shown = entries[start : start + ANNEX_PAGE_SIZE]
+    page = {
+        "number": number,
+        "entries": shown,
+        "first": start + 1,
+        "last": start + len(shown),
+        "total": len(entries),
+    }
+    return render_template(
+        "public/results_comments.html", measure=measure, page=page, placeholder=_withheld()
+    )
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/measures/<slug>/results.pdf")
+def results_pdf(slug: str):
+    """The results for printing, in the reader's language."""
+    measure = _published_measure_or_404(slug)
+    results = build_results(measure, _withheld())
+    html = render_template(
+        "public/results_print.html",
+        measure=measure,
+        results=results,
+        corrections=corrections_of(measure),
+    )
+    setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
+    cache = Path(setting) if setting else None
+    pdf = results_files.cached_pdf(html, cache)
+    if pdf is None:
+        if (
+            cache is None
+            or len(results.rows) <= current_app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"]
+        ):
+            pdf = results_files.results_pdf(html, cache)
+        else:
+            # a long table takes a worker for many seconds: draw it aside, ask to come back
+            results_files.draw_in_background(html, cache)
+            return (
+                render_template("public/results_pdf_pending.html", measure=measure),
+                202,
+                {"Retry-After": "30", "Refresh": "30", "Cache-Control": "no-store"},
+            )
+    return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
+
+
+@bp.route("/measures/<slug>/results.csv")
+def results_csv(slug: str):
+    """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    data = results_files.results_csv(build_results(measure))
+    return _download(data, "text/csv", f"results-{measure.slug}.csv")
+
+
+@bp.route("/measures/<slug>/results.json")
+def results_json(slug: str):
+    """The results, full texts included, as open data (JSON, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
+    data = results_files.results_json(measure, build_results(measure), corrections_of(measure), url)
+    return _download(data, "application/json", f"results-{measure.slug}.json")
 
 
 @bp.route("/privacy")

@@ -28,16 +28,56 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "class", "id"], "span": ["class"]}
 
 
 def clean_text(value: str | None) -> str:
-    """Plain text safe to store: NFC, Unix newlines, no control or bidi-override characters."""
+    """Plain text safe to store, otherwise as the resident typed it.
+
+    Unix newlines; no control characters (tab and newline kept), lone surrogates or bidi
+    overrides; NFC, so a letter typed as base + accent is stored as the one letter it looks
+    like, except that CJK compatibility ideographs (U+F900-FAFF, U+2F800-2FA1F: variant forms
+    used in names) are kept as typed, which NFC alone would replace; leading and trailing
+    whitespace removed. Private-use characters are kept: the forms refuse them with a message
+    (see `private_use_characters`) rather than dropping them silently.
+    """
     if not value:
         return ""
     text = value.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI_CONTROLS)
     text = "".join(
-        ch
-        for ch in text
-        if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+        ch for ch in text if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
     )
-    return unicodedata.normalize("NFC", text).strip()
+    return _nfc_keeping_ideograph_variants(text).strip()
+
+
+_COMPATIBILITY_IDEOGRAPHS = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)")
+
+
+def _nfc_keeping_ideograph_variants(text: str) -> str:
+    # Compatibility ideographs are starters that nothing composes with, so normalising the
+    # text between them gives NFC everywhere else.
+    parts = _COMPATIBILITY_IDEOGRAPHS.split(text)
+    return "".join(
+        part if index % 2 else unicodedata.normalize("NFC", part)
+        for index, part in enumerate(parts)
+    )
+
+
+# Characters that draw nothing: Unicode's Default_Ignorable_Code_Point set (zero-width spaces
+# and joiners, word joiner, variation selectors, tag characters, Hangul fillers...) and the
+# blank Braille pattern, often used to fake an empty-looking text.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
+def has_visible_text(text: str) -> bool:
+    """True when `text` has at least one character that shows on screen."""
+    return any(not ch.isspace() for ch in _INVISIBLE.sub("", text))
+
+
+def private_use_characters(text: str) -> list[str]:
+    """The private-use characters in `text` (外字 and the like: only the writer's device has
+    a glyph for them, so nobody else can read them)."""
+    return [ch for ch in text if unicodedata.category(ch) == "Co"]
 
 
 def clean_line(value: str | None) -> str:

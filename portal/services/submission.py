@@ -8,16 +8,18 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Comment, ContactDetails
+from portal.models import Comment, ContactDetails, Measure, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.models.submissions import SubmissionToken
+from portal.services import pii
 from portal.services.language import detect_language
-from portal.services.sanitize import clean_line, clean_text
+from portal.services.sanitize import clean_line, clean_text, has_visible_text
+
+_RECEIPT_NUMBER = re.compile(r"PC-[0-9]{4}-[0-9]{6,12}", re.ASCII)
 
 # A form's token proves nothing but that the same form is sent again; after a few hours a
 # resubmission is a new comment, and the sealed access key should not outlive its use.
@@ -25,21 +27,12 @@ SUBMISSION_TOKEN_LIFETIME = timedelta(hours=3)
 _TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
-class OpenMeasure(Protocol):
-    """What submitting needs of a measure (the model and the published snapshot both fit)."""
-
-    id: int
-    code: str
-
-    def accepts_comments(self, now: datetime) -> bool: ...
-
-
 class PeriodNotOpen(Exception):
     """The measure does not take comments now."""
 
 
 class EmptyComment(ValueError):
-    """Nothing is left of the comment once whitespace and control characters are removed."""
+    """Nothing visible is left of the comment once it is cleaned."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +100,7 @@ def _unseal(sealed: str, token: str) -> str:
 
 
 def submit_comment(
-    measure: OpenMeasure,
+    measure: Measure,
     data: CommentInput,
     now: datetime,
     submission_token: str | None = None,
@@ -119,10 +112,15 @@ def submit_comment(
     (sqlalchemy.exc.IntegrityError, at this flush or at commit): the caller rolls back and
     answers with `find_submission(token)`.
     """
-    if not measure.accepts_comments(now):
+    in_time = (
+        measure.accepts_comments(now)
+        if data.received_at is None
+        else measure.received_in_period(data.received_at, now)
+    )
+    if not in_time:
         raise PeriodNotOpen(measure.code)
     body = clean_text(data.body)
-    if not body:
+    if not has_visible_text(body):
         raise EmptyComment
     access_key = new_access_key()
     detection = detect_language(body)
@@ -139,6 +137,9 @@ def submit_comment(
         access_key_hash=hash_access_key(access_key),
         channel=data.channel,
         received_at=data.received_at or now,
+        # Counted on arrival (about 5 ms per 1,000 characters once the dictionary is loaded) so
+        # the queue can filter on it; the spans themselves are computed again on the page.
+        pii_suggestions=len(pii.suggest(body)),
         created_at=now,
         updated_at=now,
     )
@@ -197,9 +198,18 @@ def purge_submission_tokens(now: datetime) -> int:
     return result.rowcount
 
 
+_RECEIPT_PARTS = re.compile(r"PC(\d{4})(\d{6,})")
+
+
 def normalize_receipt_number(value: str) -> str:
-    """A receipt number as typed (any case, stray spaces, full-width digits) in canonical form."""
-    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+    """A receipt number as typed in canonical form (``PC-2026-000003``).
+
+    Residents copy it from paper or a phone's keyboard: any case, full-width characters,
+    spaces, and any dash or none at all (``PC2026000003``, ``pc－2026－000003``).
+    """
+    typed = unicodedata.normalize("NFKC", value or "").upper()
+    match = _RECEIPT_PARTS.fullmatch("".join(ch for ch in typed if ch.isalnum()))
+    return f"PC-{match[1]}-{match[2]}" if match else "".join(typed.split())
 
 
 def find_comment(receipt_number: str, access_key: str) -> Comment | None:
@@ -208,10 +218,73 @@ def find_comment(receipt_number: str, access_key: str) -> Comment | None:
     A wrong key and an unknown number give the same answer, so the lookup does not reveal
     which receipt numbers exist.
     """
-    comment = db.session.scalar(
-        select(Comment).where(Comment.receipt_number == normalize_receipt_number(receipt_number))
+    number = normalize_receipt_number(receipt_number)
+    # Only a well-formed number reaches the database: PostgreSQL refuses a NUL in a string.
+    comment = (
+        db.session.scalar(select(Comment).where(Comment.receipt_number == number))
+        if _RECEIPT_NUMBER.fullmatch(number)
+        else None
     )
     if comment is None:
         hash_access_key(access_key)  # same work as a real check: no timing hint either
         return None
     return comment if comment.key_matches(access_key) else None
+
+
+# A receipt not shown within this time (the resident closed the tab) is not shown at all.
+HANDOFF_LIFETIME = timedelta(hours=1)
+
+
+def _handoff_digests(token: str) -> tuple[str, bytes]:
+    """The row's look-up hash and the key's pad, both from the cookie's token."""
+    token_hash = hashlib.sha256(b"receipt-handoff-id:" + token.encode()).hexdigest()
+    pad = hashlib.sha256(b"receipt-handoff-pad:" + token.encode()).digest()
+    return token_hash, pad
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=False))
+
+
+def hand_off_receipt(comment: Comment, access_key: str, now: datetime) -> str:
+    """Keep the fresh access key, sealed, for one showing; return the token that unseals it.
+
+    The caller commits (with the comment, so a receipt is never handed off for nothing) and
+    gives the token to the resident's browser only.
+    """
+    db.session.execute(
+        delete(ReceiptHandoff).where(ReceiptHandoff.created_at < now - HANDOFF_LIFETIME)
+    )
+    token = secrets.token_urlsafe(32)
+    token_hash, pad = _handoff_digests(token)
+    db.session.add(
+        ReceiptHandoff(
+            token_hash=token_hash,
+            comment_id=comment.id,
+            sealed_key=_xor(access_key.encode(), pad),
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def claim_receipt(token: str, now: datetime) -> tuple[Comment, str] | None:
+    """The comment and its access key for a token handed off earlier, once; None after that.
+
+    The row is deleted in the same statement that reads it, so two requests with the same
+    token cannot both get the key. The caller commits.
+    """
+    token_hash, pad = _handoff_digests(token)
+    row = db.session.execute(
+        delete(ReceiptHandoff)
+        .where(ReceiptHandoff.token_hash == token_hash)
+        .returning(ReceiptHandoff.comment_id, ReceiptHandoff.sealed_key, ReceiptHandoff.created_at)
+    ).first()
+    if row is None or row.created_at < now - HANDOFF_LIFETIME:
+        return None
+    access_key = _xor(row.sealed_key, pad).decode("ascii", errors="replace")
+    comment = db.session.get(Comment, row.comment_id)
+    if comment is None or not comment.key_matches(access_key):
+        return None
+    return comment, access_key

@@ -1,23 +1,72 @@
-// Live character counter for the comment box. The server enforces the limit; this only helps.
+// Small helps on top of pages that work without JavaScript. The server enforces every rule.
 document.addEventListener("DOMContentLoaded", function () {
+  // Character counter. The visible count changes on every key; a screen reader hears only
+  // when the text comes near the limit, goes over it, or comes back under it.
   document.querySelectorAll("textarea[data-counter]").forEach(function (box) {
     var counter = document.getElementById(box.dataset.counter);
+    var announcer = document.getElementById(box.dataset.announcer);
     if (!counter) return;
     var limit = parseInt(counter.dataset.limit, 10);
-    var template = counter.dataset.template;
     var format = new Intl.NumberFormat(document.documentElement.lang);
+    var near = Math.floor(limit * 0.9);
+    var state = null;
     function update() {
       var count = Array.from(box.value).length;
-      counter.textContent = template
+      counter.textContent = counter.dataset.template
         .replace("{count}", format.format(count))
         .replace("{limit}", format.format(limit));
       counter.classList.toggle("over-limit", count > limit);
+      var next = count > limit ? "over" : count >= near ? "near" : "ok";
+      if (announcer && state !== null && next !== state) {
+        if (next === "over") {
+          announcer.textContent = counter.dataset.over.replace("{over}", format.format(count - limit));
+        } else if (next === "near") {
+          announcer.textContent = counter.dataset.near.replace("{left}", format.format(limit - count));
+        } else {
+          announcer.textContent = counter.textContent;
+        }
+      }
+      state = next;
     }
     box.addEventListener("input", update);
     update();
   });
-  // The receipt's print button (inline handlers are not allowed by the page's CSP).
+
+  // The language menu closes with Escape (focus back on its button) or a tap elsewhere.
+  document.querySelectorAll(".language-picker details").forEach(function (menu) {
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  });
+
+  // The error summary: focus it if autofocus did not (e.g. after a restored page), and make
+  // each link land on its field with the field's label or question in view.
+  var summary = document.getElementById("form-errors");
+  if (summary && document.activeElement === document.body) summary.focus();
+  document.querySelectorAll("a[data-field-link]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var field = document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      var heading = field.closest("fieldset") ? field.closest("fieldset").querySelector("legend")
+        : document.querySelector("label[for='" + field.id + "']") || field.closest("label") || field;
+      heading.scrollIntoView({ block: "start" });
+      field.focus({ preventScroll: true });
+      history.replaceState(null, "", "#" + field.id);
+    });
+  });
+
+  // The receipt's print button exists only where printing works (inline handlers are not
+  // allowed by the page's CSP).
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
+    var holder = button.closest("[hidden]");
+    if (holder) holder.hidden = false;
   });
 });

@@ -1,0 +1,54 @@
+"""`portal moderation ...`: moderation work run from the command line."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Measure
+from portal.moderation import bp
+from portal.services import audit
+from portal.services.duplicates import RegroupResult, regroup_measure
+
+
+@bp.cli.command("regroup")
+@click.option("--measure", "measure_code", help="Only this measure, e.g. 1-(1).")
+def regroup(measure_code: str | None) -> None:
+    """Recompute the automatic campaign groups (confirmed groups and manual moves stay)."""
+    query = select(Measure).order_by(Measure.area_id, Measure.number)
+    if measure_code:
+        query = query.where(Measure.code == measure_code)
+    measures = db.session.scalars(query).all()
+    if not measures:
+        raise click.ClickException(f"no measure {measure_code}")
+    started = time.perf_counter()
+    total = RegroupResult()
+    for measure in measures:
+        result = regroup_measure(measure.id)
+        db.session.commit()
+        for name in ("comments", "groups", "grouped_comments", "changed"):
+            setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.groups:
+            click.echo(
+                f"{measure.code}: {result.comments} comments, {result.groups} groups "
+                f"holding {result.grouped_comments}, {result.changed} moved"
+            )
+    seconds = time.perf_counter() - started
+    audit.record(
+        "groups_regrouped",
+        actor=None,
+        ip=None,
+        object_type="measure" if measure_code else None,
+        object_id=measure_code,
+        details={**total.__dict__, "seconds": round(seconds, 1)},
+        now=utcnow(),
+    )
+    db.session.commit()
+    click.echo(
+        f"{total.comments} comments, {total.groups} groups holding {total.grouped_comments} "
+        f"comments, {total.changed} moved, in {seconds:.1f} s"
+    )

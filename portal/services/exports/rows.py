@@ -1,0 +1,158 @@
+"""Cells for the committee's files, built only from what `disclosure` lets out.
+
+The order and the set of columns is `disclosure.COMMITTEE_FIELDS`; nothing else can reach a
+file. Codes become the Japanese words a committee member reads; spreadsheet cells are
+neutralised against formula injection here, once, for CSV and XLSX alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from portal.services.disclosure import COMMITTEE_FIELDS, committee_disclosures
+
+HEADERS_JA = {
+    "receipt_number": "受付番号",
+    "measure_code": "施策",
+    "also_concerns": "関連する施策(再掲)",
+    "received_on": "受付日",
+    "channel": "提出方法",
+    "language": "言語",
+    "respondent_type": "提出者の区分",
+    "age_band": "年代",
+    "district": "地域",
+    "position": "全体としての立場(参考)",
+    "text": "意見(個人情報は非公開)",
+    "translation_ja": "日本語訳",
+    "group_id": "同趣旨グループ",
+    "group_size": "同趣旨の件数",
+    "response_category": "対応区分",
+    "response_ja": "市の考え方",
+}
+HEADERS_EN = {
+    "receipt_number": "Receipt number",
+    "measure_code": "Measure",
+    "also_concerns": "Also concerns (relisted)",
+    "received_on": "Received on",
+    "channel": "Channel",
+    "language": "Language",
+    "respondent_type": "Respondent",
+    "age_band": "Age band",
+    "district": "District",
+    "position": "Overall position (context)",
+    "text": "Comment (personal data hidden)",
+    "translation_ja": "Japanese translation",
+    "group_id": "Campaign group",
+    "group_size": "Comments in group",
+    "response_category": "Response category",
+    "response_ja": "City's response",
+}
+LABELS_JA = {
+    "language": {
+        "ja": "日本語",
+        "ja-x-easy": "やさしい日本語",
+        "en": "英語",
+        "pt-BR": "ポルトガル語",
+        "es": "スペイン語",
+        "vi": "ベトナム語",
+        "zh-Hans": "中国語(簡体字)",
+        "tl": "タガログ語",
+        "ne": "ネパール語",
+    },
+    "channel": {
+        "web": "ウェブ",
+        "post": "郵送",
+        "fax": "ファクス",
+        "email": "電子メール",
+        "counter": "窓口",
+    },
+    "respondent_type": {
+        "lives": "市内在住",
+        "works": "市内在勤",
+        "studies": "市内在学",
+        "business": "市内の事業者",
+        "interested": "利害関係者",
+    },
+    "age_band": {
+        "under_20": "20歳未満",
+        "20s": "20代",
+        "30s": "30代",
+        "40s": "40代",
+        "50s": "50代",
+        "60s": "60代",
+        "70_plus": "70歳以上",
+    },
+    "district": {"isesaki": "伊勢崎", "akabori": "赤堀", "azuma": "東", "sakai": "境"},
+    "position": {"agree": "賛成", "disagree": "反対", "neither": "どちらともいえない"},
+    "reason": {
+        "off_topic": "案件と関係がない",
+        "personal_information": "個人情報を含む",
+        "harms_others": "他人を傷つける",
+        "commercial": "宣伝・営利目的",
+        "duplicate": "重複",
+        "other": "その他",
+    },
+    "response_category": {
+        "reflected": "反映する",
+        "already_included": "既に盛り込み済み",
+        "for_reference": "今後の参考とする",
+        "not_reflected": "反映しない",
+        "out_of_scope": "対象外",
+    },
+}
+
+# OWASP CSV injection: a cell a spreadsheet would read as a formula (CWE-1236); ASVS adds NUL.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)*|\d*\.\d+)")
+
+
+def label(dimension: str, value) -> str:
+    """The Japanese word for a code (the code itself when unknown, "" when not given)."""
+    if value is None or value == "":
+        return ""
+    return LABELS_JA.get(dimension, {}).get(value, str(value))
+
+
+def neutralise(cell: str) -> str:
+    """A cell that cannot run as a formula: an apostrophe before a formula-like start.
+
+    A plain number (-5, +3.5) stays as it is: a spreadsheet reads it as a number, which runs
+    nothing, and a committee member reads -5 rather than '-5.
+    """
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def header(english: bool = False) -> list[str]:
+    """The column headers, Japanese (and English beneath when asked)."""
+    names = HEADERS_EN if english else HEADERS_JA
+    return [names[key] for key in COMMITTEE_FIELDS]
+
+
+def cells(values: dict) -> list[str]:
+    """One disclosed comment as strings in column order, labelled and neutralised."""
+    row = []
+    for key in COMMITTEE_FIELDS:
+        value = values.get(key)
+        if key == "also_concerns":
+            text = "、".join(value or [])
+        elif key in LABELS_JA:
+            text = label(key, value)
+        else:
+            text = "" if value is None else str(value)
+        row.append(neutralise(text))
+    return row
+
+
+def committee_items(scope) -> Iterator[dict]:
+    """The disclosed comments of a scope as plain dicts (allow-listed keys only)."""
+    for disclosure in committee_disclosures(scope):
+        yield disclosure.fields
+
+
+def committee_rows(scope) -> Iterator[tuple[dict, list[str]]]:
+    """Each disclosed comment with its spreadsheet cells."""
+    for item in committee_items(scope):
+        yield item, cells(item)

@@ -1,0 +1,191 @@
+"""The published results of a measure as files: a PDF for paper and open data (CSV, JSON).
+
+Everything comes from `disclosure.build_results` (approved comments only, redacted, allow-listed
+fields); this module only lays it out. The open data is in Japanese, the authoritative language,
+under CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from portal.database import JAPAN
+from portal.models.measures import SOURCE_LOCALE, Measure
+from portal.models.moderation import ResultsCorrection
+from portal.services.disclosure import Results
+from portal.services.exports.rows import neutralise
+
+log = logging.getLogger(__name__)
+# A drawing that has not finished in this time is taken to have died with its worker.
+STALE_RENDER_SECONDS = 15 * 60
+
+LICENCE = {
+    "name": "CC BY 4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": "伊勢崎市",
+}
+CATEGORY_JA = {
+    "reflected": "反映する",
+    "already_included": "既に盛り込み済み",
+    "for_reference": "今後の参考とする",
+    "not_reflected": "反映しない",
+    "out_of_scope": "対象外",
+}
+CSV_HEADER = (
+    "番号",
+    "該当箇所",
+    "再掲(元の施策)",
+    "意見の要旨",
+    "意見の要旨の言語",
+    "件数(同趣旨)",
+    "対応区分",
+    "市の考え方",
+    "市の考え方(翻訳)",
+    "翻訳の言語",
+)
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (one rule for every
+    export: `exports.rows.neutralise`)."""
+    return neutralise("" if value is None else str(value))
+
+
+def results_csv(results: Results) -> bytes:
+    """The results table as CSV: UTF-8 with BOM (Excel opens it by double-click), CRLF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in results.rows:
+        fields = row.public_fields()
+        writer.writerow(
+            _cell(value)
+            for value in (
+                fields["number"],
+                fields["measure_code"],
+                fields["reposted_from"],
+                fields["summary"],
+                fields["summary_language"],
+                fields["count"],
+                CATEGORY_JA.get(fields["response_category"] or "", ""),
+                fields["response_ja"],
+                fields["response_translation"],
+                fields["response_translation_language"],
+            )
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(JAPAN).isoformat() if moment else None
+
+
+def results_json(
+    measure: Measure, results: Results, corrections: list[ResultsCorrection], url: str
+) -> bytes:
+    """The results as JSON: the measure, the figures, the table, the full texts, the licence."""
+    text = measure.text(SOURCE_LOCALE)
+    document = {
+        "licence": LICENCE,
+        "source": url,
+        "publisher": "伊勢崎市",
+        "measure": {
+            "code": measure.code,
+            "title": text.title,
+            "opens_at": _iso(measure.opens_at),
+            "closes_at": _iso(measure.closes_at),
+        },
+        "results_published_at": _iso(measure.results_published_at),
+        "figures": {
+            "people": results.figures.people,
+            "comments": results.figures.comments,
+            "published": results.figures.published,
+            "not_published": results.figures.not_published,
+        },
+        "rows": [
+            {**row.public_fields(), "response_category_ja": CATEGORY_JA.get(row.response_category)}
+            for row in results.rows
+        ],
+        "comments": [entry.public_fields() for entry in results.annex],
+        "corrections": [{"date": _iso(c.corrected_at), "note": c.note} for c in corrections],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _cache_path(html: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+
+
+def _draw(html: str) -> bytes:
+    from weasyprint import HTML  # heavy import, needed only here
+
+    return HTML(string=html).write_pdf()
+
+
+def _store(pdf: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(pdf)
+    partial.replace(path)  # atomic: a concurrent reader never sees half a file
+
+
+def cached_pdf(html: str, cache_dir: Path | None) -> bytes | None:
+    """The PDF of this exact page if it was drawn before.
+
+    Published results change only through corrections, redactions and the city's translations,
+    all of which change the HTML: the PDF is kept under the HTML's hash.
+    """
+    if cache_dir is None:
+        return None
+    path = _cache_path(html, cache_dir)
+    return path.read_bytes() if path.exists() else None
+
+
+def results_pdf(html: str, cache_dir: Path | None = None) -> bytes:
+    """The printable results page as PDF (WeasyPrint), drawn now and kept in the cache."""
+    cached = cached_pdf(html, cache_dir)
+    if cached is not None:
+        return cached
+    pdf = _draw(html)
+    if cache_dir is not None:
+        _store(pdf, _cache_path(html, cache_dir))
+    return pdf
+
+
+def draw_in_background(html: str, cache_dir: Path) -> None:
+    """Start drawing a long PDF outside the request, once across all workers of this machine
+    (a lock file says it is under way)."""
+    path = _cache_path(html, cache_dir)
+    lock = path.with_suffix(".lock")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - lock.stat().st_mtime > STALE_RENDER_SECONDS:
+            lock.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return  # another request started it
+
+    def work() -> None:
+        started = time.perf_counter()
+        try:
+            _store(_draw(html), path)
+            log.info("results PDF %s drawn in %.1f s", path.name, time.perf_counter() - started)
+        except Exception:
+            log.exception("results PDF %s could not be drawn", path.name)
+        finally:
+            lock.unlink(missing_ok=True)
+
+    threading.Thread(target=work, name="results-pdf", daemon=True).start()

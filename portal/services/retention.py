@@ -1,0 +1,81 @@
+"""Retention of residents' personal data: contact details (and scans of paper letters, which
+carry names and addresses) are deleted once the retention period after a measure's comment
+period has passed. The comments themselves stay, as the published results need them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Comment, CommentAttachment, ContactDetails, Measure
+from portal.services import audit
+
+DEFAULT_RETENTION_DAYS = 365
+
+
+@dataclass
+class PurgeReport:
+    """What a purge deleted (or, in a dry run, would delete), per measure code."""
+
+    contacts: dict[str, int] = field(default_factory=dict)
+    scans: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Contact rows and scans together."""
+        return sum(self.contacts.values()) + sum(self.scans.values())
+
+
+def purge_contacts(
+    now: datetime, older_than_days: int, upload_dir: str, *, dry_run: bool = False
+) -> PurgeReport:
+    """Delete contact details and scans of comments on measures whose period closed more than
+    `older_than_days` ago. Audited (counts only); the caller commits."""
+    cutoff = now - timedelta(days=older_than_days)
+    expired = (
+        select(Comment.id, Measure.code)
+        .join(Comment.measure)
+        .where(Measure.closes_at.is_not(None), Measure.closes_at < cutoff)
+    )
+    report = PurgeReport()
+    codes = {comment_id: code for comment_id, code in db.session.execute(expired)}
+    if not codes:
+        return report
+    ids = list(codes)
+    contacts = db.session.scalars(
+        select(ContactDetails).where(ContactDetails.comment_id.in_(ids))
+    ).all()
+    scans = db.session.scalars(
+        select(CommentAttachment).where(CommentAttachment.comment_id.in_(ids))
+    ).all()
+    for contact in contacts:
+        code = codes[contact.comment_id]
+        report.contacts[code] = report.contacts.get(code, 0) + 1
+    for scan in scans:
+        code = codes[scan.comment_id]
+        report.scans[code] = report.scans.get(code, 0) + 1
+    if dry_run or not report.total:
+        return report
+    for contact in contacts:
+        db.session.delete(contact)
+    for scan in scans:
+        (Path(upload_dir) / scan.storage_name).unlink(missing_ok=True)
+        db.session.delete(scan)
+    audit.record(
+        "contacts_purged",
+        object_type="retention",
+        object_id=f"closed before {cutoff.date().isoformat()}",
+        details={
+            "older_than_days": older_than_days,
+            "contacts": report.contacts,
+            "scans": report.scans,
+            "via": "command line",
+        },
+        now=now,
+    )
+    db.session.flush()
+    return report

@@ -1,0 +1,106 @@
+"""A committee member's journey in a real browser: log in, read the overview, download every file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import threading
+
+import jsonschema
+import openpyxl
+import pytest
+from committee_data import PHONE, SECRETS, plant
+from conftest import STAFF_PASSWORD
+from werkzeug.serving import make_server
+
+from portal.services.exports.json import load_schema
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdffonts") is None,
+    reason="Debian's chromium or poppler-utils is not installed",
+)
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TRANSLATION = "図書館の開館時間の延長を提案します。"
+
+
+@pytest.fixture
+def committee_server(app, make_staff):
+    moderator = make_staff("moderator")
+    member = make_staff("committee")
+    receipts = plant(app, moderator["id"])
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", member, receipts
+    server.shutdown()
+    thread.join()
+
+
+def test_committee_member_reads_the_overview_and_downloads_every_file(committee_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, member, receipts = committee_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(base + "/staff/login")
+        page.fill("input[name=email]", member["email"])
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.click("a[href='/staff/committee/']")
+        assert page.locator("h1").inner_text() == "委員会向け概要"  # staff screens: Japanese
+        assert page.locator("svg.chart").count() >= 8
+        page.click("a[href='/staff/committee/measures/1-1']")
+        files = {}
+        for fmt in ("csv", "xlsx", "pdf", "json"):
+            with page.expect_download() as download:
+                page.click(f"a[href='/staff/committee/export/{fmt}?measure=1-1']")
+            files[fmt] = tmp_path / download.value.suggested_filename
+            download.value.save_as(files[fmt])
+        browser.close()
+
+    text = files["csv"].read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert any(TRANSLATION in cell for row in rows for cell in row)
+    assert PHONE not in text
+
+    book = openpyxl.load_workbook(files["xlsx"])
+    cells = [str(c.value) for row in book["意見"].iter_rows() for c in row if c.value]
+    assert any(TRANSLATION in cell for cell in cells)
+    assert not any(PHONE in cell for cell in cells)
+
+    document = json.loads(files["json"].read_text(encoding="utf-8"))
+    jsonschema.validate(document, load_schema())
+    translations = [c["translation_ja"] or "" for c in document["comments"]]
+    assert any(TRANSLATION in t for t in translations)
+    assert PHONE not in files["json"].read_text(encoding="utf-8")
+
+    fonts = subprocess.run(  # noqa: S603
+        ["pdffonts", str(files["pdf"])],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Noto-Sans-CJK-JP" in fonts
+    pdf_text = subprocess.run(  # noqa: S603
+        ["pdftotext", str(files["pdf"]), "-"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert TRANSLATION in pdf_text
+    assert PHONE not in pdf_text
+    assert SECRETS["contact email"] not in pdf_text
+    assert receipts["redacted"] in pdf_text

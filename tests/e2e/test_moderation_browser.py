@@ -1,0 +1,110 @@
+"""A moderator works on a Vietnamese comment in a real browser, and the resident sees the result."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from datetime import timedelta
+
+import pytest
+from conftest import STAFF_PASSWORD, set_period
+from werkzeug.serving import make_server
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Set to a folder to keep screenshots of each step for a person to look at.
+SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
+
+
+@pytest.fixture
+def live_server(app):
+    set_period(app, "1-(1)", -timedelta(days=1), timedelta(days=20))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def browser_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        yield page
+        browser.close()
+
+
+def _shot(page, name):
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+def test_moderator_redacts_translates_approves_and_responds(browser_page, live_server, make_staff):
+    page = browser_page
+    # a resident writes in Vietnamese
+    page.goto(f"{live_server}/vi/measures/1-1")
+    page.fill(
+        "textarea[name=body]",
+        "Xin hãy mở quầy vào thứ Bảy. Số điện thoại của tôi là 090-1234-5678.",
+    )
+    page.select_option("select[name=language]", "vi")
+    page.check("input[name=respondent_type][value=lives]")
+    page.check("input[name=consent]")
+    page.click("main button.primary[type=submit]")
+    text = page.content()
+    number = re.search(r"PC-\d{4}-\d{6}", text)[0]
+    key = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", text)[0]
+
+    # a moderator logs in and opens the comment
+    account = make_staff("moderator")
+    page.goto(f"{live_server}/staff/language/en")  # staff screens' second language
+    page.goto(f"{live_server}/staff/login")
+    page.fill("input[name=email]", account["email"])
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("main button.primary[type=submit]")
+    page.goto(f"{live_server}/staff/moderation/comments/{number}")
+    _shot(page, "1-comment")
+    suggestion = page.locator("#redaction-body input[name=span]")
+    assert suggestion.count() == 1
+    assert suggestion.is_checked()
+    page.click("#redaction-body button:has-text('Hide')")
+    assert page.locator("mark.hidden-span", has_text="090-1234-5678").count() >= 1
+
+    page.fill("textarea[name=text]", "土曜日も窓口を開けてください。電話番号は090-1234-5678です。")
+    page.click("button:has-text('Save translation')")
+    page.fill("#redaction-translation input[name=exact_text]", "090-1234-5678")
+    page.click("#redaction-translation button:has-text('Hide')")
+    page.click("button:has-text('Approve for publication')")
+    page.select_option("select[name=category]", "already_included")
+    page.fill("textarea[name=text_ja]", "土曜日の窓口は来年度から開設します。")
+    page.fill("textarea[name=translation]", "Quầy vào thứ Bảy sẽ mở từ năm sau.")
+    page.click("button:has-text('Save the response')")
+    _shot(page, "2-decided")
+    assert "Approved for publication" in page.content() or "承認" in page.content()
+
+    # the resident looks up the receipt in Vietnamese
+    resident = page.context.browser.new_context().new_page()
+    resident.goto(f"{live_server}/vi/receipts")
+    resident.fill("input[name=receipt_number]", number)
+    resident.fill("input[name=access_key]", key)
+    resident.click("main button.primary[type=submit]")
+    _shot(resident, "3-receipt")
+    content = resident.content()
+    assert "Quầy vào thứ Bảy sẽ mở từ năm sau." in content
+    assert "090-1234-5678" not in content
+    assert "[đã ẩn]" in content
