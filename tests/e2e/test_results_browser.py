@@ -6,13 +6,9 @@ import shutil
 import threading
 
 import pytest
-import sqlalchemy as sa
+from conftest import STAFF_PASSWORD
 from test_results import RESPONSE_VI, closed_measure  # noqa: F401  (fixture)
 from werkzeug.serving import make_server
-
-from portal.database import utcnow
-from portal.extensions import db
-from portal.models import Measure
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -28,26 +24,44 @@ BROWSER_ARGS = [
 
 
 @pytest.fixture
-def published_server(app, closed_measure):  # noqa: F811
-    """The portal with 1-(1)'s results published, served on a free local port."""
-    with app.app_context():
-        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
-        measure.results_published_at = utcnow()
-        db.session.commit()
+def published_server(app, closed_measure, make_staff):  # noqa: F811
+    """The portal with 1-(1)'s period closed and every comment decided, served on a free local
+    port, and an admin who will publish the results."""
+    admin = make_staff("admin")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield f"http://127.0.0.1:{server.server_port}", admin
     server.shutdown()
     thread.join()
+
+
+def _admin_publishes(browser, base: str, admin: dict) -> None:
+    desk = browser.new_page(viewport={"width": 1280, "height": 900})
+    desk.goto(base + "/staff/language/en")  # staff screens' second language
+    desk.goto(base + "/staff/admin/measures/1-(1)/results/publish")
+    desk.fill("input[name=email]", admin["email"])
+    desk.fill("input[name=password]", STAFF_PASSWORD)
+    desk.click("main button.primary[type=submit]")
+    assert desk.url.endswith("/staff/admin/measures/1-(1)/results/publish")
+    desk.click("main button.primary[type=submit]")  # without the confirmation: refused
+    assert desk.locator(".error-summary").count() == 1
+    desk.check("input[name=confirm]")
+    desk.click("main button.primary[type=submit]")
+    assert "Residents can read them now" in desk.content()
+    desk.close()
 
 
 def test_results_read_on_a_phone_in_vietnamese(published_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    published_server, admin = published_server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        # before publication nothing of the comments is public
         page = browser.new_page(viewport={"width": 390, "height": 844})
+        assert page.goto(published_server + "/vi/measures/1-1/results").status == 404
+        _admin_publishes(browser, published_server, admin)
         page.goto(published_server + "/vi/measures/1-1")
         page.click("a[href='/vi/measures/1-1/results']")
         assert page.locator("h1").inner_text().startswith("Kết quả lấy ý kiến công chúng")
