@@ -30,6 +30,7 @@ from flask import Flask
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from portal.extensions import db
+from portal.logs import describe_error
 from portal.models import Comment
 from portal.models.moderation import CampaignGroup, CityResponse
 
@@ -423,9 +424,13 @@ def group_in_background(app: Flask, comment_id: int) -> threading.Thread | None:
             try:
                 group_new_comment(comment_id)
                 db.session.commit()
-            except Exception:
+            except Exception as error:  # noqa: BLE001 - a background job must not die loudly
                 db.session.rollback()
-                log.exception("grouping of comment id %s failed", comment_id)
+                # One line, no traceback: during a database outage every arrival would
+                # otherwise print one. The comment stays ungrouped until `regroup`.
+                log.warning(
+                    "grouping of comment id %s postponed: %s", comment_id, describe_error(error)
+                )
             finally:
                 db.session.remove()
 

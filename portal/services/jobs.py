@@ -62,7 +62,10 @@ def queue(app: Flask | None = None):
     from rq import Queue
 
     app = app or current_app
-    connection = Redis.from_url(app.config["PORTAL_JOBS_REDIS_URL"])
+    # Short timeouts: a Redis that hangs must not hold a resident's request (as for the limiter).
+    connection = Redis.from_url(
+        app.config["PORTAL_JOBS_REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5
+    )
     return Queue(QUEUE_NAME, connection=connection)
 
 
@@ -72,9 +75,19 @@ def enqueue(func_path: str, *args) -> None:
     if current_app.config["PORTAL_JOBS"] != "rq":
         perform(func_path, *args)
         return
+    from redis.exceptions import RedisError
     from rq import Retry
 
-    queue().enqueue(perform, func_path, *args, retry=Retry(max=RETRIES, interval=[5, 30, 120]))
+    try:
+        queue().enqueue(perform, func_path, *args, retry=Retry(max=RETRIES, interval=[5, 30, 120]))
+    except (RedisError, OSError) as error:
+        # The comment is already committed: a queue that is down must not turn the resident's
+        # receipt into an error page. The job runs here instead.
+        log.warning(
+            "job queue unreachable (%s): %s runs in this process", type(error).__name__, func_path
+        )
+        perform(func_path, *args)
+        return
     log.debug("job %s queued", func_path)
 
 
