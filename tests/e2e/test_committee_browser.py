@@ -16,22 +16,13 @@ from committee_data import PHONE, SECRETS, plant
 from conftest import STAFF_PASSWORD
 from werkzeug.serving import make_server
 
+from e2e.portal_server import BROWSER_ARGS, CHROMIUM
 from portal.services.exports.json import load_schema
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or shutil.which("pdffonts") is None,
     reason="Debian's chromium or poppler-utils is not installed",
 )
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TRANSLATION = "図書館の開館時間の延長を提案します。"
 
 

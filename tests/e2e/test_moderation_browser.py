@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from datetime import timedelta
 
@@ -12,17 +11,9 @@ import pytest
 from conftest import STAFF_PASSWORD, set_period
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium")
+from e2e.portal_server import BROWSER_ARGS, CHROMIUM
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Set to a folder to keep screenshots of each step for a person to look at.
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 

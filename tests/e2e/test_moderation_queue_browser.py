@@ -4,7 +4,6 @@ result, approve it in one go; and an axe-core check of the queue when axe-core i
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -13,22 +12,13 @@ import pytest
 from conftest import STAFF_PASSWORD, set_period
 from werkzeug.serving import make_server
 
+from e2e.portal_server import BROWSER_ARGS, CHROMIUM
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
 from portal.services.submission import CommentInput, submit_comment
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # axe-core installed with npm next to the browser tests (tests/e2e/.npm) or named by AXE_CORE.
 AXE = Path(
     os.environ.get("AXE_CORE", Path(__file__).parent / ".npm/node_modules/axe-core/axe.min.js")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
@@ -10,17 +9,9 @@ from conftest import STAFF_PASSWORD
 from test_results import RESPONSE_VI, closed_measure  # noqa: F401  (fixture)
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium")
+from e2e.portal_server import BROWSER_ARGS, CHROMIUM
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture
