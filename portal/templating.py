@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_skeleton, format_time, get_timezone_name
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, g, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -102,7 +102,8 @@ def _context() -> dict:
 
 def _furigana_for_easy_japanese(response: Response) -> Response:
     if (
-        current_locale().tag == "ja-x-easy"
+        not g.get("furigana_added")
+        and current_locale().tag == "ja-x-easy"
         and response.mimetype == "text/html"
         and not response.direct_passthrough
     ):

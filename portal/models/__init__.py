@@ -3,6 +3,7 @@
 from portal.models.comments import Comment, CommentStatus, ContactDetails, ReceiptHandoff
 from portal.models.measures import (
     AreaText,
+    ContentVersion,
     GlossaryTerm,
     GlossaryText,
     Measure,
@@ -45,6 +46,7 @@ __all__ = [
     "SubmissionToken",
     "TranslationMethod",
     "AreaText",
+    "ContentVersion",
     "Comment",
     "CommentStatus",
     "ContactDetails",

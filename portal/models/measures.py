@@ -6,7 +6,7 @@ import enum
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import JAPAN, UTCDateTime
@@ -207,3 +207,13 @@ class GlossaryText(db.Model):
     term: Mapped[str] = mapped_column(Text)
     definition: Mapped[str] = mapped_column(Text)
     entry: Mapped[GlossaryTerm] = relationship(back_populates="texts")
+
+
+class ContentVersion(db.Model):
+    """One row counting changes to the outline's tables, so every worker can tell whether a
+    page it rendered earlier is still true (see services/published.py)."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

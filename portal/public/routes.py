@@ -6,6 +6,7 @@ import logging
 import math
 import re
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -44,6 +46,8 @@ from portal.services.disclosure import (
     results_row_of,
 )
 from portal.services.duplicates import group_in_background
+from portal.services.furigana import add_furigana
+from portal.services.published import content_version, next_change, page_cache
 from portal.services.results_admin import corrections_of
 from portal.services.sanitize import clean_text
 from portal.services.submission import (
@@ -140,11 +144,56 @@ def render_measure(
     )
 
 
+def _measure_page(slug: str):
+    """A measure's page with an empty comment form, from the page cache."""
+    now = utcnow()
+    tokens = {"csrf": generate_csrf(), "submission": new_submission_token()}
+
+    def build() -> tuple[str, datetime | None]:
+        measure = measure_or_404(slug)
+        form = comment_form()
+        form.submission_token.data = tokens["submission"]
+        page, _status = render_measure(measure, form)
+        return page, next_change([measure], now)
+
+    return _published_page(("measure", slug), now, tokens, build)
+
+
 @bp.route("/")
 def index():
     """The five priority areas and their measures, each with the state of its comment period."""
-    areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
-    return render_template("public/index.html", areas=areas, now=utcnow(), glossary=_glossary())
+    now = utcnow()
+
+    def build() -> tuple[str, datetime | None]:
+        areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
+        page = render_template("public/index.html", areas=areas, now=now, glossary=_glossary())
+        return page, next_change((m for area in areas for m in area.measures), now)
+
+    return _published_page(("index",), now, {}, build)
+
+
+def _published_page(key: tuple, now: datetime, tokens: dict[str, str], build) -> str:
+    """A page from this worker's page cache (see services/published.py), built if stale.
+
+    The key adds the locale and the host the page is served under (its hreflang links are
+    absolute); `build()` renders the page with `tokens` in it.
+    """
+
+    def finished() -> tuple[str, datetime | None]:
+        page, valid_until = build()
+        if g.portal_locale.tag == "ja-x-easy":
+            page = add_furigana(page)
+        return page, valid_until
+
+    page = page_cache().page(
+        (*key, g.portal_locale.tag, request.host_url),
+        content_version(db.session),
+        now,
+        tokens,
+        finished,
+    )
+    g.furigana_added = True
+    return page
 
 
 def _submit_limit() -> str:
@@ -159,10 +208,10 @@ def _lookup_limit() -> str:
 @limiter.limit(_submit_limit, methods=["POST"])
 def measure(slug: str):
     """A measure's full text, and on POST a resident's comment on it."""
+    if request.method != "POST":  # GET, and HEAD, which must not run the submission
+        return _measure_page(slug)
     measure = measure_or_404(slug)
     form = comment_form()
-    if request.method != "POST":  # GET, and HEAD, which must not run the submission
-        return render_measure(measure, form)
     now = utcnow()
     if not measure.accepts_comments(now):
         return render_measure(
