@@ -117,9 +117,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
-        # Campaign grouping of a new comment: "thread" (after the commit, in the background),
-        # "inline" (tests), "off" (a job queue or `portal moderation regroup` does it).
-        "PORTAL_GROUPING": os.environ.get("PORTAL_GROUPING", "thread"),
+        # A new comment's language, personal-data count and campaign group (services/arrival.py):
+        # "queue" (on RQ, the default with Redis), "thread" (after the commit, in the web
+        # process), "inline" (tests), "off" (`portal moderation regroup` catches up).
+        "PORTAL_GROUPING": os.environ.get(
+            "PORTAL_GROUPING", "queue" if os.environ.get("REDIS_URL") else "thread"
+        ),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
         # Staff accounts need a second factor in production unless the city turns it off.
         "PORTAL_REQUIRE_SECOND_FACTOR": os.environ.get(

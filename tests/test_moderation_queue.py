@@ -13,6 +13,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditRecord, Comment, Measure
 from portal.models.moderation import CommentTranslation
+from portal.services.arrival import analyse_arrival
 from portal.services.submission import CommentInput, ContactInput, submit_comment
 from tests.conftest import csrf_token_from, set_period
 
@@ -22,7 +23,7 @@ RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
 
 @pytest.fixture
 def add_comment(app):
-    """Store a comment through the submission service; returns its receipt number."""
+    """Store and analyse a comment as a submission does; returns its receipt number."""
     set_period(app, "1-(1)", timedelta(days=-20), timedelta(days=10))
     set_period(app, "1-(2)", timedelta(days=-20), timedelta(days=10))
 
@@ -34,6 +35,7 @@ def add_comment(app):
                 CommentInput(body, language, "lives", contact=contact or ContactInput()),
                 utcnow(),
             )
+            analyse_arrival(comment.id)  # as the job queue does after the resident's request
             for name, value in columns.items():
                 setattr(comment, name, value)
             db.session.commit()

@@ -34,7 +34,12 @@ def test_each_visitor_gets_tokens_of_their_own_from_the_same_page(app, open_meas
     assert csrf[0] != csrf[1]  # each session its own CSRF token
     # Apart from the tokens, the three pages are the same page.
     assert (
-        len({page.replace(c, "").replace(s, "") for page, c, s in zip(pages, csrf, submission)})
+        len(
+            {
+                page.replace(c, "").replace(s, "")
+                for page, c, s in zip(pages, csrf, submission, strict=True)
+            }
+        )
         == 1
     )
     for client, page in ((first, pages[2]), (second, pages[1])):
@@ -63,7 +68,8 @@ def test_days_left_counts_down_on_a_page_seen_before(app, client, monkeypatch):
     later = utcnow() + timedelta(hours=1, seconds=1)
     monkeypatch.setattr(routes, "utcnow", lambda: later)
     page = client.get("/en/measures/1-1").text
-    assert "2 days left" in page and "3 days left" not in page
+    assert "2 days left" in page
+    assert "3 days left" not in page
 
 
 def test_a_change_made_through_another_server_shows_at_once(app, client, open_measure):

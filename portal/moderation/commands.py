@@ -12,13 +12,15 @@ from portal.extensions import db
 from portal.models import Measure
 from portal.moderation import bp
 from portal.services import audit
+from portal.services.arrival import read_unanalysed
 from portal.services.duplicates import RegroupResult, regroup_measure
 
 
 @bp.cli.command("regroup")
 @click.option("--measure", "measure_code", help="Only this measure, e.g. 1-(1).")
 def regroup(measure_code: str | None) -> None:
-    """Recompute the automatic campaign groups (confirmed groups and manual moves stay)."""
+    """Recompute the automatic campaign groups (confirmed groups and manual moves stay), after
+    reading the language and personal data of comments that arrived with no job queue."""
     query = select(Measure).order_by(Measure.area_id, Measure.number)
     if measure_code:
         query = query.where(Measure.code == measure_code)
@@ -28,6 +30,9 @@ def regroup(measure_code: str | None) -> None:
     started = time.perf_counter()
     total = RegroupResult()
     for measure in measures:
+        read = read_unanalysed(measure.id)
+        if read:
+            click.echo(f"{measure.code}: language and personal data read for {read} comments")
         result = regroup_measure(measure.id)
         db.session.commit()
         for name in ("comments", "groups", "grouped_comments", "changed"):

@@ -45,6 +45,7 @@ from portal.moderation.forms import (
     TranslationForm,
 )
 from portal.services import attachments, audit, pii, redaction, responses, translation
+from portal.services.arrival import after_arrival
 from portal.services.moderation import Conflict, DecisionRefused, decide
 from portal.services.submission import (
     CommentInput,
@@ -732,6 +733,7 @@ def paper_new():
         ), 422
     session[FRESH_PAPER] = {"receipt_number": comment.receipt_number, "access_key": access_key}
     log.info("paper comment %s entered on %s", comment.receipt_number, measure.code)
+    after_arrival(current_app._get_current_object(), comment.id)
     return _back(comment)
 
 

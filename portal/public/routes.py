@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import lazyload
 
 from portal import metrics
 from portal.database import utcnow
@@ -39,13 +40,13 @@ from portal.public.forms import (
     default_comment_language,
 )
 from portal.services import jobs, results_files
+from portal.services.arrival import after_arrival
 from portal.services.disclosure import (
     build_results,
     own_text_for_author,
     results_are_public,
     results_row_of,
 )
-from portal.services.duplicates import group_in_background
 from portal.services.furigana import add_furigana
 from portal.services.published import content_version, next_change, page_cache
 from portal.services.results_admin import corrections_of
@@ -100,10 +101,12 @@ def measure_or_404(slug: str) -> Measure:
     match = _SLUG.fullmatch(slug)
     if not match:
         abort(404)
+    # Texts load when a page uses them: storing a comment needs only the period.
     return db.first_or_404(
         select(Measure)
         .join(Measure.area)
         .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
+        .options(lazyload(Measure.texts))
     )
 
 
@@ -253,6 +256,9 @@ def measure(slug: str):
             if stored:
                 comment, access_key = submit_comment(measure, data, now)
         handoff = hand_off_receipt(comment, access_key, now)
+        # Read before the commit expires them: reloading would cost a query each.
+        comment_id, receipt_number = comment.id, comment.receipt_number
+        language, code = comment.declared_language, measure.code
         db.session.commit()
     except (PeriodNotOpen, EmptyComment):
         db.session.rollback()
@@ -271,16 +277,14 @@ def measure(slug: str):
             ),
         )
     if stored:
-        log.info("comment %s received on %s", comment.receipt_number, measure.code)
-        metrics.comment_received(comment.declared_language)
-        group_in_background(current_app._get_current_object(), comment.id)
+        log.info("comment %s received on %s", receipt_number, code)
+        metrics.comment_received(language)
+        after_arrival(current_app._get_current_object(), comment_id)
         # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
         if secrets.randbelow(256) == 0:
             jobs.enqueue("portal.services.submission.purge_expired_submission_tokens")
     else:
-        log.info(
-            "comment %s sent again on %s: first receipt shown", comment.receipt_number, measure.code
-        )
+        log.info("comment %s sent again on %s: first receipt shown", receipt_number, code)
     # Only a token that unseals the key goes into the (readable, replayable) session cookie.
     session[FRESH_RECEIPT] = handoff
     return redirect(url_for("public.new_receipt"), code=303)

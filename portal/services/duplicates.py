@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from flask import Flask
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from portal.extensions import db
-from portal.logs import describe_error
 from portal.models import Comment
 from portal.models.moderation import CampaignGroup, CityResponse
 
@@ -406,37 +403,3 @@ def _set_group(comment_ids: list[int], group_id: int | None) -> None:
         .where(Comment.__table__.c.id.in_(comment_ids))
         .values(group_id=group_id)
     )
-
-
-def group_in_background(app: Flask, comment_id: int) -> threading.Thread | None:
-    """Group a just-committed comment without keeping the resident waiting.
-
-    `PORTAL_GROUPING`: "thread" (default) runs it in a background thread, "inline" right away
-    (tests, single-threaded tools), "off" not at all (a job queue or `portal moderation
-    regroup` does it). Errors are logged, never shown to the resident.
-    """
-    mode = app.config.get("PORTAL_GROUPING", "thread")
-    if mode == "off":
-        return None
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                group_new_comment(comment_id)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - a background job must not die loudly
-                db.session.rollback()
-                # One line, no traceback: during a database outage every arrival would
-                # otherwise print one. The comment stays ungrouped until `regroup`.
-                log.warning(
-                    "grouping of comment id %s postponed: %s", comment_id, describe_error(error)
-                )
-            finally:
-                db.session.remove()
-
-    if mode == "inline":
-        run()
-        return None
-    thread = threading.Thread(target=run, name=f"group-{comment_id}", daemon=True)
-    thread.start()
-    return thread
