@@ -304,7 +304,8 @@ def new_receipt():
         "public/receipt_new.html",
         comment=comment,
         access_key=access_key,
-        **_author_view(comment),
+        # Not the city's response: a comment received minutes ago has none yet.
+        comment_text=own_text_for_author(comment, _("[hidden]")),
     )
     # The hand-off is used up only once the page is built and the deletion committed: if the
     # database fails before that, the 503 leaves both in place and a reload shows the receipt.

@@ -62,11 +62,18 @@ def queue(app: Flask | None = None):
     from rq import Queue
 
     app = app or current_app
+    # One per app and process: its connection pool is reused by every request (a connection
+    # per enqueue cost more than the job it saved), and redis-py starts a fresh pool in a
+    # forked worker by itself.
+    cached = app.extensions.get("portal_job_queue")
+    if cached is not None:
+        return cached
     # Short timeouts: a Redis that hangs must not hold a resident's request (as for the limiter).
     connection = Redis.from_url(
         app.config["PORTAL_JOBS_REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5
     )
-    return Queue(QUEUE_NAME, connection=connection)
+    app.extensions["portal_job_queue"] = Queue(QUEUE_NAME, connection=connection)
+    return app.extensions["portal_job_queue"]
 
 
 def enqueue(func_path: str, *args) -> None:

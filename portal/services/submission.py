@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.extensions import db
-from portal.models import Comment, ContactDetails, Measure, ReceiptHandoff
+from portal.models import Comment, ContactDetails, Measure, PriorityArea, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.models.submissions import SubmissionToken
 from portal.services.sanitize import clean_line, clean_text, has_visible_text
@@ -169,7 +170,16 @@ def find_submission(submission_token: str) -> tuple[Comment, str] | None:
     row = db.session.get(SubmissionToken, _token_hash(submission_token))
     if row is None:
         return None
-    comment = db.session.get(Comment, row.comment_id)
+    # With its measure and area in the same query: the receipt names both.
+    comment = db.session.get(
+        Comment,
+        row.comment_id,
+        options=[
+            joinedload(Comment.measure)
+            .joinedload(Measure.area)
+            .options(lazyload(PriorityArea.texts), lazyload(PriorityArea.measures))
+        ],
+    )
     access_key = _unseal(row.sealed_key, submission_token)
     if comment is None or not comment.key_matches(access_key):
         return None
@@ -280,7 +290,16 @@ def claim_receipt(token: str, now: datetime) -> tuple[Comment, str] | None:
     if row is None or row.created_at < now - HANDOFF_LIFETIME:
         return None
     access_key = _xor(row.sealed_key, pad).decode("ascii", errors="replace")
-    comment = db.session.get(Comment, row.comment_id)
+    # With its measure and area in the same query: the receipt names both.
+    comment = db.session.get(
+        Comment,
+        row.comment_id,
+        options=[
+            joinedload(Comment.measure)
+            .joinedload(Measure.area)
+            .options(lazyload(PriorityArea.texts), lazyload(PriorityArea.measures))
+        ],
+    )
     if comment is None or not comment.key_matches(access_key):
         return None
     return comment, access_key
