@@ -15,6 +15,7 @@ Usage (from the repository root, in the project's virtualenv):
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/9 \\
         python bench/load.py --clients 50 --seconds 30 --workers 2  # schema dropped and rebuilt
     python bench/load.py --instances 2 --nginx ...                 # two gunicorns behind nginx
+    ... --job-worker            # also `portal worker`, which works the jobs the requests queue
 
 The database named by DATABASE_URL is emptied: never point it at real data. Redis db given
 by REDIS_URL is flushed too.
@@ -470,8 +471,10 @@ def start_server(
     instances: int = 1,
     nginx: bool = False,
     extra_env: dict | None = None,
+    job_worker: bool = False,
 ) -> Server:
-    """Start `instances` gunicorns (`gunicorn --preload`, as in the README) on one database."""
+    """Start `instances` gunicorns (`gunicorn --preload`, as in the README) on one database,
+    and with `job_worker` one `portal worker` for the jobs they queue."""
     workdir = tempfile.mkdtemp(prefix="portal-bench-")
     database_url = prepare_database(database_url, redis_url, workdir)
     server = Server(port=0, database_url=database_url, workdir=workdir)
@@ -500,6 +503,19 @@ def start_server(
             ports.append(port)
         for port, process in zip(ports, server.processes, strict=True):
             wait_for(port, process=process)
+        if job_worker:
+            if not redis_url:
+                raise RuntimeError("a job worker needs REDIS_URL")
+            portal = shutil.which("portal") or str(Path(sys.executable).parent / "portal")
+            server.processes.append(
+                subprocess.Popen(
+                    [portal, "worker"],
+                    env=server_environment(database_url, redis_url, extra_env),
+                    cwd=ROOT,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
         server.port = ports[0]
         server.instance_ports = ports
         if nginx:
@@ -534,6 +550,15 @@ def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Pop
         [nginx, "-c", str(conf), "-p", workdir, "-e", f"{workdir}/error.log"],
         start_new_session=True,
     )
+
+
+def queued_jobs(redis_url: str | None) -> int | None:
+    """Jobs waiting on the portal's queue (None without Redis: they ran in the web process)."""
+    if not redis_url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(redis_url).llen("rq:queue:portal")
 
 
 def measure_slugs(port: int) -> list[str]:
@@ -598,14 +623,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--instances", type=int, default=1)
     parser.add_argument("--nginx", action="store_true", help="put nginx in front (deploy/)")
+    parser.add_argument(
+        "--job-worker",
+        action="store_true",
+        help="run `portal worker` beside gunicorn (else queued jobs wait, as behind a worker "
+        "on another machine, and are counted at the end)",
+    )
     args = parser.parse_args(argv)
     phase = args.phase_seconds if args.phase_seconds is not None else max(3, args.seconds / 5)
     database_url = os.environ.get("DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
-    server = start_server(database_url, redis_url, args.workers, args.instances, args.nginx)
+    server = start_server(
+        database_url,
+        redis_url,
+        args.workers,
+        args.instances,
+        args.nginx,
+        job_worker=args.job_worker,
+    )
     try:
         figures = benchmark(server, args.clients, args.seconds, phase)
         problems = check_receipts(server.database_url, figures["receipts"])
+        backlog = queued_jobs(redis_url)
     finally:
         server.stop()
     backend = server.database_url.split(":", 1)[0]
@@ -613,7 +652,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{backend}, {args.instances}×gunicorn --preload --workers {args.workers}"
         f"{' behind nginx' if args.nginx else ''}, {args.clients} clients, {args.seconds:g} s"
     )
-    print_figures(figures, label)
+    print_figures(figures, label + (" + portal worker" if args.job_worker else ""))
+    if backlog is not None:
+        print(f"jobs still queued at the end (language, personal data, grouping): {backlog}")
     print(
         f"no-loss check: {len(figures['receipts'])} receipts, "
         + ("all match one stored comment each" if not problems else f"{len(problems)} problems")

@@ -179,7 +179,7 @@ def test_unexpected_error_logs_where_not_what(app, submit, open_measure, caplog,
     def failing_detector(text):
         raise RuntimeError(f"cannot read {text!r}")
 
-    monkeypatch.setattr("portal.services.submission.detect_language", failing_detector)
+    monkeypatch.setattr("portal.services.submission.has_visible_text", failing_detector)
     with caplog.at_level(logging.INFO):
         response = submit(open_measure, body=body, email="hanako@example.jp")
     assert response.status_code == 500

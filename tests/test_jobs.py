@@ -13,7 +13,7 @@ from test_double_submission import form_from, receipt_of
 
 from portal.config import ConfigurationError, check_worker_count
 from portal.extensions import db
-from portal.models import SubmissionToken
+from portal.models import Comment, SubmissionToken
 from portal.services import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +93,43 @@ def test_gunicorn_refuses_two_workers_without_redis(tmp_path):
     assert result.returncode != 0
     assert "refusing to start" in result.stderr
     assert "REDIS_URL" in result.stderr
+
+
+NEPALI_WITH_PHONE = (
+    "म प्रशासनिक सुधारको दिशासँग सहमत छु, तर काउन्टरमा पर्खने समय अझै लामो छ। "
+    "मलाई 090-1234-5678 मा फोन गर्नुहोस्।"
+)
+
+
+def stored_analysis(app) -> tuple[str | None, int]:
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment)).one()
+        return comment.detected_language, comment.pii_suggestions
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (CI's PostgreSQL pass has it)")
+@pytest.mark.parametrize("app_config", [{"PORTAL_GROUPING": "queue"}])
+def test_a_new_comment_is_analysed_by_the_worker_not_the_request(app, client, open_measure):
+    app.config.update(PORTAL_JOBS="rq", PORTAL_JOBS_REDIS_URL=REDIS_URL)
+    with app.app_context():
+        jobs.queue().empty()
+    data = form_from(client.get(open_measure).get_data(as_text=True))
+    data.update(body=NEPALI_WITH_PHONE, language="ne")
+    receipt_of(client, client.post(open_measure, data=data))
+    assert stored_analysis(app) == (None, 0)  # stored and acknowledged; analysis queued
+    with app.app_context():
+        assert jobs.queue().count == 1
+    jobs.run_worker(app, burst=True)
+    assert stored_analysis(app) == ("ne", 1)
+
+
+@pytest.mark.parametrize("app_config", [{"PORTAL_GROUPING": "off"}])
+def test_regroup_reads_comments_no_job_analysed(app, client, open_measure, runner):
+    data = form_from(client.get(open_measure).get_data(as_text=True))
+    data.update(body=NEPALI_WITH_PHONE, language="ne")
+    receipt_of(client, client.post(open_measure, data=data))
+    assert stored_analysis(app) == (None, 0)
+    result = runner.invoke(args=["moderation", "regroup"])
+    assert result.exit_code == 0, result.output
+    assert "language and personal data read for 1 comments" in result.output
+    assert stored_analysis(app) == ("ne", 1)

@@ -81,7 +81,8 @@ def root():
 def pull_locale(endpoint, values):
     """Every public URL names its locale; remember it as the visitor's choice."""
     g.portal_locale = BY_TAG[values.pop("lang_code")]
-    session["locale"] = g.portal_locale.tag
+    if session.get("locale") != g.portal_locale.tag:  # unchanged: no new cookie to sign and send
+        session["locale"] = g.portal_locale.tag
 
 
 @bp.url_defaults
