@@ -191,7 +191,7 @@ def _published_page(key: tuple, now: datetime, tokens: dict[str, str], build) ->
 
     page = page_cache().page(
         (*key, g.portal_locale.tag, request.host_url),
-        content_version(db.session),
+        content_version(db.engine),
         now,
         tokens,
         finished,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from portal.models import AreaText, GlossaryTerm, Measure, MeasureText, PriorityArea
@@ -43,9 +43,14 @@ _READ = text("SELECT version FROM content_version WHERE id = 1")
 MAX_PAGES = 4096
 
 
-def content_version(session: Session) -> int:
-    """The outline's current content version (0 before anything was ever written)."""
-    return session.execute(_READ).scalar() or 0
+def content_version(engine: Engine) -> int:
+    """The outline's current content version (0 before anything was ever written).
+
+    Read outside any transaction: on a cached page this is the request's only statement, and
+    a transaction would add a BEGIN and a ROLLBACK round trip to it.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(_READ).scalar() or 0
 
 
 def _touches_content(session: Session) -> bool:
