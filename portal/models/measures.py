@@ -6,8 +6,17 @@ import enum
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from portal.database import JAPAN, UTCDateTime
 from portal.extensions import db
@@ -101,6 +110,23 @@ class Measure(db.Model):
     def text(self, locale: str) -> MeasureText:
         """Title, summary and body in `locale` (Japanese when not translated)."""
         return _text_in(self.texts, locale)
+
+    def title_in(self, locale: str) -> str:
+        """The title in `locale` (Japanese when not translated), without loading every
+        locale's full text when the texts are not loaded yet (a receipt shows just this)."""
+        if "texts" in inspect(self).unloaded:
+            titles = dict(
+                object_session(self)
+                .execute(
+                    select(MeasureText.locale, MeasureText.title).where(
+                        MeasureText.measure_id == self.id,
+                        MeasureText.locale.in_((locale, SOURCE_LOCALE)),
+                    )
+                )
+                .all()
+            )
+            return titles.get(locale) or titles[SOURCE_LOCALE]
+        return self.text(locale).title
 
     def state(self, now: datetime) -> PeriodState:
         """The comment period's state at `now`."""

@@ -175,9 +175,13 @@ def find_submission(submission_token: str) -> tuple[Comment, str] | None:
         Comment,
         row.comment_id,
         options=[
-            joinedload(Comment.measure)
-            .joinedload(Measure.area)
-            .options(lazyload(PriorityArea.texts), lazyload(PriorityArea.measures))
+            joinedload(Comment.measure).options(
+                # the page shows one title (title_in), not every locale's full text
+                lazyload(Measure.texts),
+                joinedload(Measure.area).options(
+                    lazyload(PriorityArea.texts), lazyload(PriorityArea.measures)
+                ),
+            )
         ],
     )
     access_key = _unseal(row.sealed_key, submission_token)
@@ -295,9 +299,13 @@ def claim_receipt(token: str, now: datetime) -> tuple[Comment, str] | None:
         Comment,
         row.comment_id,
         options=[
-            joinedload(Comment.measure)
-            .joinedload(Measure.area)
-            .options(lazyload(PriorityArea.texts), lazyload(PriorityArea.measures))
+            joinedload(Comment.measure).options(
+                # the page shows one title (title_in), not every locale's full text
+                lazyload(Measure.texts),
+                joinedload(Measure.area).options(
+                    lazyload(PriorityArea.texts), lazyload(PriorityArea.measures)
+                ),
+            )
         ],
     )
     if comment is None or not comment.key_matches(access_key):
