@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_skeleton, format_time, get_timezone_name
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.database import JAPAN
 from portal.i18n import LOCALES, current_locale
@@ -49,6 +50,34 @@ def same_page_in(tag: str, external: bool = False) -> str:
     if endpoint and endpoint.startswith("public.") and request.method == "GET":
         return url_for(endpoint, lang_code=tag, _external=external)
     return url_for("public.index", lang_code=tag, _external=external)
+
+
+_CHROME_PAGES = 2048
+
+
+def chrome(part: str) -> Markup:
+    """The head links, header or footer of a resident page (``_chrome_<part>.html``).
+
+    They are the same for everyone who sees a page in one locale (nine language links, the
+    footer's links), yet rendering them took more than half of a receipt page's template time:
+    each worker renders them once per locale, page address and host, and keeps them.
+    """
+    cache = current_app.extensions["portal_chrome"]
+    key = (
+        part,
+        current_locale().tag,
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        request.method,
+        request.host_url,
+    )
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= _CHROME_PAGES:  # addresses made up to fill it: start again
+            cache.clear()
+        # render_template escapes what it inserts: its output is markup.
+        html = cache[key] = Markup(render_template(f"_chrome_{part}.html"))  # noqa: S704
+    return html
 
 
 def described_by(field, *hint_ids: str, **attributes) -> dict:
@@ -93,6 +122,7 @@ def _context() -> dict:
         "current_locale": locale,
         "source_locale": SOURCE_LOCALE,
         "same_page_in": same_page_in,
+        "chrome": chrome,
         "state_label": state_label,
         "described_by": described_by,
         "response_category_label": response_category_label,
@@ -113,6 +143,7 @@ def _furigana_for_easy_japanese(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the template filters and globals."""
+    app.extensions["portal_chrome"] = {}
     app.context_processor(_context)
     app.after_request(_furigana_for_easy_japanese)
     app.add_template_filter(japan_time, "japan_time")
