@@ -18,7 +18,6 @@ from markupsafe import Markup, escape
 # Explicit bidi embeddings, overrides and isolates: invisible, and able to make text read
 # differently from how it is stored ("Trojan Source"). None of the portal's languages needs them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_KEEP_CONTROLS = {"\n", "\t"}
 
 _GLOSSARY_MARK = re.compile(r"\[\[([a-z0-9-]+)\|([^\]]+)\]\]")
 _RUBY_MARK = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
@@ -40,10 +39,15 @@ def clean_text(value: str | None) -> str:
     if not value:
         return ""
     text = value.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI_CONTROLS)
-    text = "".join(
-        ch for ch in text if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = _CONTROLS_AND_SURROGATES.sub("", text)
     return _nfc_keeping_ideograph_variants(text).strip()
+
+
+# Unicode's Cc (C0 and C1 controls) but tab and newline, and Cs (lone surrogates): as one
+# regular expression, a 600-character comment is cleaned in microseconds, not a millisecond.
+_CONTROLS_AND_SURROGATES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Unicode's Co (private use): the BMP's area and planes 15 and 16.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
 
 _COMPATIBILITY_IDEOGRAPHS = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)")
@@ -77,7 +81,7 @@ def has_visible_text(text: str) -> bool:
 def private_use_characters(text: str) -> list[str]:
     """The private-use characters in `text` (外字 and the like: only the writer's device has
     a glyph for them, so nobody else can read them)."""
-    return [ch for ch in text if unicodedata.category(ch) == "Co"]
+    return _PRIVATE_USE.findall(text)
 
 
 def clean_line(value: str | None) -> str:
