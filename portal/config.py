@@ -57,9 +57,13 @@ def _engine_options(config: dict) -> None:
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         connect_args.setdefault("timeout", config["PORTAL_SQLITE_BUSY_TIMEOUT"])
+        options.setdefault("pool_pre_ping", True)
     elif uri.startswith("postgresql"):
         # libpq waits forever for a host that drops packets; refused connections fail at once.
         connect_args.setdefault("connect_timeout", 5)
+        # A connection the server closed is caught at checkout without a round trip
+        # (database._closed_by_server); the pre-ping cost one on every request.
+        options.setdefault("pool_pre_ping", False)
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
@@ -70,7 +74,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # Statement values never go into an exception's message (and so never into a log).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         # Name and address are never published; some cities require them for a valid comment.
         "PORTAL_REQUIRE_CONTACT": os.environ.get("PORTAL_REQUIRE_CONTACT", "").lower() in TRUTHY,
