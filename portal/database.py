@@ -56,18 +56,20 @@ class Base(DeclarativeBase):
 def _closed_by_server(dbapi_connection) -> bool:
     """True when PostgreSQL has closed this idle pooled connection (a restart, a failover, an
     idle timeout). An idle connection is sent nothing, so a socket that reads as ready holds
-    the server's goodbye or end-of-file: one select() call instead of a `SELECT 1` round trip
+    the server's goodbye or end-of-file: one poll() call instead of a `SELECT 1` round trip
     (SQLAlchemy's pre-ping) on every request."""
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:  # not psycopg: nothing to check here
         return False
     if dbapi_connection.closed:
         return True
+    # poll(), not select(): a worker with more than 1,024 open files would make select() fail.
+    poller = select.poll()
     try:
-        readable, _w, _x = select.select([pgconn.socket], [], [], 0)
-    except (OSError, ValueError):
+        poller.register(pgconn.socket, select.POLLIN)
+    except (OSError, ValueError):  # no socket any more
         return True
-    return bool(readable)
+    return bool(poller.poll(0))
 
 
 @event.listens_for(Pool, "checkout")
