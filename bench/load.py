@@ -575,11 +575,56 @@ def measure_slugs(port: int) -> list[str]:
 # -- the benchmark -----------------------------------------------------------------------------
 
 
+def _process_cpu(pid: int) -> tuple[str, float, int] | None:
+    """(command name, CPU seconds, parent pid) of a process, from /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = stat[stat.index("(") + 1 : stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return name, (int(fields[11]) + int(fields[12])) / ticks, int(fields[1])
+
+
+def cpu_seconds(server: Server) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes and their children, PostgreSQL's and
+    Redis's processes on this machine, and this load generator (its finished client pools)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (found := _process_cpu(int(entry.name))):
+            processes[int(entry.name)] = found
+    ours = {process.pid for process in server.processes}
+    grew = True
+    while grew:  # the gunicorn workers are children of the processes started
+        grew = False
+        for pid, (_name, _cpu, parent) in processes.items():
+            if parent in ours and pid not in ours:
+                ours.add(pid)
+                grew = True
+    totals = {"portal": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid, (name, cpu, _parent) in processes.items():
+        if pid in ours:
+            totals["portal"] += cpu
+        elif name.startswith("postgres"):
+            totals["postgres"] += cpu
+        elif name.startswith("redis-server"):
+            totals["redis"] += cpu
+    used = os.times()
+    totals["load generator"] = used.user + used.system + used.children_user + used.children_system
+    return totals
+
+
 def benchmark(server: Server, clients: int, seconds: float, phase_seconds: float) -> dict:
     """Run the resident flow, then the static/home/measure phases; returns the figures."""
     slugs = measure_slugs(server.port)
+    cpu_before = cpu_seconds(server)
     flow = run_load("127.0.0.1", server.port, clients, seconds, slugs, "flow")
+    cpu_after = cpu_seconds(server)
     figures = {
+        "cpu": {
+            name: (cpu_after[name] - cpu_before.get(name, 0.0)) / seconds for name in cpu_after
+        },
         "accepted": len(flow.receipts),
         "per_second": len(flow.receipts) / seconds,
         "flow": [percentile(flow.flows, p) for p in (50, 95, 99)],
@@ -604,6 +649,9 @@ def print_figures(figures: dict, label: str) -> None:
     print("flow  p50/p95/p99: {:.0f} / {:.0f} / {:.0f} ms".format(*figures["flow"]))
     print("POST  p50/p95/p99: {:.0f} / {:.0f} / {:.0f} ms".format(*figures["post"]))
     print(f"errors: {figures['errors'] or 'none'}")
+    if figures.get("cpu"):
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in figures["cpu"].items())
+        print(f"CPU during the comments (100% = one core, {os.cpu_count()} here): {shares}")
     if "static" in figures:
         static = figures["static"] or 1
         for mode in ("static", "home", "measure"):

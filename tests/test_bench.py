@@ -61,6 +61,9 @@ def test_the_benchmark_prints_its_figures(server, capsys):
     assert "accepted comments:" in out
     assert "POST  p50/p95/p99" in out
     assert "ratio to static" in out
+    # Where the machine's CPU went while the comments were sent: the server did work.
+    assert "CPU during the comments" in out
+    assert figures["cpu"]["portal"] > 0
     assert figures["static"] > 0
     assert figures["home"] > 0
     assert figures["measure"] > 0
