@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("PORTAL_ENV", "production")
 
 from portal import create_app  # noqa: E402
-from portal.services import pii  # noqa: E402
+from portal.services.moderation import pii  # noqa: E402
 from portal.services.language import warm_up  # noqa: E402
 
 app = create_app()

@@ -53,7 +53,7 @@ def seed(path: str, count: int) -> None:
 
     from portal import create_app
     from portal.extensions import db
-    from portal.services.content import seed_outline
+    from portal.services.content.seed import seed_outline
 
     app = create_app(_config(path))
     with app.app_context():
@@ -129,9 +129,9 @@ def _rss_kib(field: str) -> int:
 def run_one(path: str, fmt: str, out: str) -> dict:
     """One export in this process; the figures as a dict."""
     from portal import create_app
-    from portal.services import summaries
-    from portal.services.exports.csv import CsvExport
-    from portal.services.exports.json import json_chunks
+    from portal.services.committee import summaries
+    from portal.services.committee.exports.csv import CsvExport
+    from portal.services.committee.exports.json import json_chunks
 
     app = create_app(_config(path))
     with app.app_context():

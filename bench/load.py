@@ -445,7 +445,7 @@ def prepare_database(database_url: str | None, redis_url: str | None, workdir: s
     from portal import create_app
     from portal.cli import open_unscheduled_measures
     from portal.extensions import db
-    from portal.services.content import seed_outline
+    from portal.services.content.seed import seed_outline
 
     app = create_app(
         {

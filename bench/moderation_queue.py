@@ -34,11 +34,11 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Comment, Measure
 from portal.models.moderation import CommentTranslation
-from portal.services import staff_accounts
-from portal.services.content import seed_outline
-from portal.services.corpus import bench_comments
-from portal.services.duplicates import regroup_measure
-from portal.services.review_queue import PAGE_SIZE, encode_key
+from portal.services.content.seed import seed_outline
+from portal.services.moderation.corpus import bench_comments
+from portal.services.moderation.duplicates import regroup_measure
+from portal.services.moderation.review_queue import PAGE_SIZE, encode_key
+from portal.services.staff import accounts as staff_accounts
 
 PASSWORD = "bench-password-long-enough-2026"  # noqa: S105  (a throwaway bench account)
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -27,7 +27,7 @@ from sqlalchemy import event, text  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.cli import open_unscheduled_measures  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.services.content import seed_outline  # noqa: E402
+from portal.services.content.seed import seed_outline  # noqa: E402
 from portal.services.language import warm_up  # noqa: E402
 
 SLUGS = ["1-1", "1-2", "2-1", "3-2", "4-1", "5-3"]

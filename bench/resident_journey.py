@@ -22,7 +22,7 @@ from portal import create_app
 from portal.cli import open_unscheduled_measures
 from portal.extensions import db
 from portal.i18n import LOCALES
-from portal.services.content import seed_outline
+from portal.services.content.seed import seed_outline
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -15,15 +15,17 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
 from portal.models.staff import Role
-from portal.services import audit, catalogs, figures
-from portal.services import staff_accounts as accounts
-from portal.services.backup import (
+from portal.services import audit
+from portal.services.committee import figures
+from portal.services.content import catalogs
+from portal.services.content.seed import seed_outline
+from portal.services.operations.backup import (
     BackupError,
     backup_database,
     default_backup_name,
     restore_database,
 )
-from portal.services.content import seed_outline
+from portal.services.staff import accounts
 
 
 def open_unscheduled_measures(days: int) -> int:
@@ -188,7 +190,7 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
 @with_appcontext
 def purge_contacts_command(days: int, dry_run: bool) -> None:
     """Delete residents' contact details (and paper scans) after the retention period."""
-    from portal.services.retention import purge_contacts
+    from portal.services.operations.retention import purge_contacts
 
     report = purge_contacts(
         utcnow(), days, current_app.config["PORTAL_UPLOAD_DIR"], dry_run=dry_run
@@ -338,11 +340,11 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
     """Write the committee's file (approved comments, redacted) for a measure, an area or all."""
     import getpass
 
-    from portal.services import summaries
-    from portal.services.exports.csv import CsvExport
-    from portal.services.exports.json import json_chunks
-    from portal.services.exports.pdf import write_pdf
-    from portal.services.exports.xlsx import TooManyRows, write_xlsx
+    from portal.services.committee import summaries
+    from portal.services.committee.exports.csv import CsvExport
+    from portal.services.committee.exports.json import json_chunks
+    from portal.services.committee.exports.pdf import write_pdf
+    from portal.services.committee.exports.xlsx import TooManyRows, write_xlsx
 
     if measure and area:
         raise click.UsageError("give --measure or --area, not both")

@@ -121,7 +121,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["PORTAL_TRUSTED_HOSTS"].split(",")]
         if os.environ.get("PORTAL_TRUSTED_HOSTS")
         else None,
-        # A new comment's language, personal-data count and campaign group (services/arrival.py):
+        # A new comment's language, personal-data count and campaign group (services/resident/arrival.py):
         # "queue" (on RQ, the default with Redis), "thread" (after the commit, in the web
         # process), "inline" (tests), "off" (`portal moderation regroup` catches up).
         "PORTAL_GROUPING": os.environ.get(

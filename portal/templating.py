@@ -13,7 +13,7 @@ from markupsafe import Markup
 from portal.database import JAPAN
 from portal.i18n import LOCALES, current_locale
 from portal.models.measures import SOURCE_LOCALE, PeriodState
-from portal.services.furigana import add_furigana
+from portal.services.resident.furigana import add_furigana
 from portal.services.sanitize import glossary_keys, render_content, strip_marks
 
 

@@ -20,7 +20,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.models.comments import hash_access_key
-from portal.services.moderation import decide
+from portal.services.moderation.decisions import decide
 
 PHONE = "090-1234-5678"
 # Strings that must never appear in any file or committee page.

@@ -22,7 +22,7 @@ from portal import create_app
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services.content import seed_outline
+from portal.services.content.seed import seed_outline
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 if POSTGRES_URL.startswith(("postgresql://", "postgres://")):
@@ -187,7 +187,7 @@ STAFF_PASSWORD = "quiet-harbour-lantern-2026"
 @pytest.fixture
 def make_staff(app):
     """Create a staff account: make_staff("moderator", "committee", totp=True) -> (id, secret)."""
-    from portal.services import staff_accounts as accounts
+    from portal.services.staff import accounts
 
     def _make(*roles, email=None, totp=False, enabled=True):
         email = email or f"{'-'.join(roles) or 'none'}-{uuid.uuid4().hex[:6]}@city.example"

@@ -17,8 +17,8 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditRecord, Comment
 from portal.models.moderation import CampaignGroup
-from portal.services import duplicates
-from portal.services.corpus import CAMPAIGN_LETTERS, campaign_copy, evaluation_set
+from portal.services.moderation import duplicates
+from portal.services.moderation.corpus import CAMPAIGN_LETTERS, campaign_copy, evaluation_set
 from tests.conftest import csrf_token_from, set_period
 
 GROUPS = "/staff/moderation/groups"
@@ -122,7 +122,7 @@ def test_grouping_a_comment_twice_changes_nothing(app, submit, measure_open):
 def campaign(app, measure_open):
     """Ten copies and three distinct comments on 1-(1), stored without grouping."""
     from portal.models import Measure
-    from portal.services.submission import CommentInput, submit_comment
+    from portal.services.resident.submission import CommentInput, submit_comment
 
     rng = random.Random(11)  # noqa: S311  (sample text)
     texts = [campaign_copy(rng, LETTER) for _ in range(10)]

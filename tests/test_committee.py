@@ -17,9 +17,9 @@ from committee_data import HOSTILE, NEPALI, PHONE, SECRETS, VIETNAMESE, plant
 
 from portal.extensions import db
 from portal.models import AuditRecord, Comment
-from portal.services.exports import pdf as pdf_export
-from portal.services.exports.json import load_schema
-from portal.services.exports.rows import neutralise
+from portal.services.committee.exports import pdf as pdf_export
+from portal.services.committee.exports.json import load_schema
+from portal.services.committee.exports.rows import neutralise
 
 PAGES = [
     "/staff/committee/",
@@ -133,7 +133,7 @@ def test_relisted_comment_counts_on_both_measures_but_once_in_the_area(
     area = client.get("/staff/committee/comments?area=1&state=published")
     assert area.text.count(receipts["relisted"]) == 1
     with app.app_context():
-        from portal.services import summaries
+        from portal.services.committee import summaries
 
         area_figures = summaries.figures_for(summaries.resolve_scope(area=1))
         assert area_figures.published == 14  # the relisted comment once, not twice
@@ -351,7 +351,7 @@ def test_command_line_writes_every_format_and_audits(runner, receipts, tmp_path,
 
 
 def test_only_approved_comments_are_ever_read_for_files(app, receipts):
-    from portal.services import summaries
+    from portal.services.committee import summaries
     from portal.services.disclosure import COMMITTEE_FIELDS, committee_disclosures
 
     with app.app_context():
@@ -367,7 +367,7 @@ def test_only_approved_comments_are_ever_read_for_files(app, receipts):
 
 def test_terms_follow_new_approvals_and_new_redactions(client, login_as, receipts, app):
     from portal.models import Redaction, StaffUser
-    from portal.services.moderation import decide
+    from portal.services.moderation.decisions import decide
 
     account = login_as("moderator")
     assert ">防災無線<" not in client.get("/staff/committee/measures/1-2").text
@@ -404,7 +404,7 @@ def test_terms_follow_new_approvals_and_new_redactions(client, login_as, receipt
 def test_xlsx_refuses_more_rows_than_excel_holds_instead_of_dropping_them(
     runner, receipts, tmp_path, monkeypatch
 ):
-    from portal.services.exports import xlsx
+    from portal.services.committee.exports import xlsx
 
     monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 3)
     result = runner.invoke(

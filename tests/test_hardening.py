@@ -150,7 +150,7 @@ def _log_text(caplog) -> str:
 def test_failed_write_logs_no_comment_contact_or_key(
     app, submit, open_measure, caplog, monkeypatch
 ):
-    monkeypatch.setattr("portal.services.submission.new_access_key", lambda: KNOWN_KEY)
+    monkeypatch.setattr("portal.services.resident.submission.new_access_key", lambda: KNOWN_KEY)
     body = "窓口の待ち時間について意見します。"
     with app.app_context():
         db.session.execute(sa.text("ALTER TABLE comment_contacts RENAME TO contacts_away"))
@@ -179,7 +179,7 @@ def test_unexpected_error_logs_where_not_what(app, submit, open_measure, caplog,
     def failing_detector(text):
         raise RuntimeError(f"cannot read {text!r}")
 
-    monkeypatch.setattr("portal.services.submission.has_visible_text", failing_detector)
+    monkeypatch.setattr("portal.services.resident.submission.has_visible_text", failing_detector)
     with caplog.at_level(logging.INFO):
         response = submit(open_measure, body=body, email="hanako@example.jp")
     assert response.status_code == 500

@@ -17,7 +17,7 @@ from portal.models import Comment, SubmissionToken
 from portal.services import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
-PURGE = "portal.services.submission.purge_expired_submission_tokens"
+PURGE = "portal.services.resident.submission.purge_expired_submission_tokens"
 
 
 def send_two_comments_one_long_ago(app, client, open_measure):

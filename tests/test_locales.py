@@ -11,9 +11,9 @@ from babel.messages.pofile import read_po
 from portal.extensions import db
 from portal.i18n import LOCALES, match_accept_language
 from portal.models import AreaText, GlossaryText, Measure, MeasureText
-from portal.services.catalogs import catalog_stats, po_path
-from portal.services.content import CONTENT_DIR, load_content_files, outline_as_content
-from portal.services.outline import load_outline
+from portal.services.content.catalogs import catalog_stats, po_path
+from portal.services.content.outline import load_outline
+from portal.services.content.seed import CONTENT_DIR, load_content_files, outline_as_content
 
 TAGS = [locale.tag for locale in LOCALES]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -312,7 +312,7 @@ def test_measure_titles_are_in_reader_language(app, client):
 
 
 def test_every_message_in_the_code_is_in_every_catalog():
-    from portal.services.catalogs import extract_template, split_template
+    from portal.services.content.catalogs import extract_template, split_template
 
     resident, _staff = split_template(extract_template())
     in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in resident if m.id}
@@ -374,7 +374,7 @@ def test_residents_words_are_never_given_ruby(submit, open_measure):
 
 
 def test_furigana_leaves_verbatim_and_nested_elements_alone():
-    from portal.services.furigana import add_furigana
+    from portal.services.resident.furigana import add_furigana
 
     html = (
         "<p>市(し)</p><div data-verbatim><div>市(し)</div>市(し)</div><p>取扱い(とりあつかい)</p>"

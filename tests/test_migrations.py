@@ -6,7 +6,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 
 from portal.extensions import db
-from portal.services.search import include_object
+from portal.services.moderation.search import include_object
 
 
 def test_database_is_at_the_latest_migration(app):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditRecord, Comment, StaffUser
-from portal.services.moderation import Conflict, DecisionRefused, decide, decide_many
+from portal.services.moderation.decisions import Conflict, DecisionRefused, decide, decide_many
 
 
 @pytest.fixture

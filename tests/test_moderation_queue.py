@@ -13,8 +13,8 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditRecord, Comment, Measure
 from portal.models.moderation import CommentTranslation
-from portal.services.arrival import analyse_arrival
-from portal.services.submission import CommentInput, ContactInput, submit_comment
+from portal.services.resident.arrival import analyse_arrival
+from portal.services.resident.submission import CommentInput, ContactInput, submit_comment
 from tests.conftest import csrf_token_from, set_period
 
 QUEUE = "/staff/moderation/"

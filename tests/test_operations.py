@@ -103,7 +103,7 @@ def test_metrics_count_unexpected_errors(client, submit, open_measure, monkeypat
         raise RuntimeError("detector broke")
 
     before = client.get("/metrics", headers=AUTH).get_data(as_text=True)
-    monkeypatch.setattr("portal.services.submission.has_visible_text", broken)
+    monkeypatch.setattr("portal.services.resident.submission.has_visible_text", broken)
     assert submit(open_measure).status_code == 500
     after = client.get("/metrics", headers=AUTH).get_data(as_text=True)
     sample = 'portal_errors_total{kind="unhandled"}'

@@ -1,4 +1,4 @@
-"""Pages built once per worker (services/published.py) never show a resident something untrue:
+"""Pages built once per worker (services/resident/pages.py) never show a resident something untrue:
 each visitor gets their own tokens, and a change of text or period shows at once."""
 
 import re

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.services import pii
+from portal.services.moderation import pii
 
 SAMPLES = json.loads((Path(__file__).parent / "data" / "pii_samples.json").read_text("utf-8"))
 # Floors below the measured figures, so a regression in one kind fails the test.

@@ -26,8 +26,8 @@ from portal.models.moderation import (
     Redaction,
     ResultsCorrection,
 )
-from portal.services.moderation import decide
-from portal.services.submission import CommentInput, ContactInput, submit_comment
+from portal.services.moderation.decisions import decide
+from portal.services.resident.submission import CommentInput, ContactInput, submit_comment
 
 ADMIN_MEASURE = "/staff/admin/measures/1-(1)"  # a page with a CSRF token
 HIDDEN_PHONE = "090-1234-5678"

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import GlossaryTerm, Measure, MeasureText, PriorityArea
-from portal.services.content import seed_outline
-from portal.services.outline import load_outline
+from portal.services.content.outline import load_outline
+from portal.services.content.seed import seed_outline
 
 
 def test_outline_has_five_areas_and_32_measures():

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from portal.i18n import BY_TAG, STAFF_CATALOGS, po_path
-from portal.services.catalogs import catalog_stats, extract_template, split_template
+from portal.services.content.catalogs import catalog_stats, extract_template, split_template
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 

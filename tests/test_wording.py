@@ -15,7 +15,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from portal.i18n import LOCALES, TRANSLATIONS_DIR, po_path
-from portal.services.content import CONTENT_DIR
+from portal.services.content.seed import CONTENT_DIR
 
 TAGS = [locale.tag for locale in LOCALES]
 TERMS_DIR = TRANSLATIONS_DIR / "terms"

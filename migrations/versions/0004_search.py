@@ -19,7 +19,7 @@ depends_on = None
 
 # SQLite: an external-content FTS5 table over comments.body, kept in step by triggers. The
 # trigram tokenizer needs queries of 3+ characters; shorter ones take the LIKE path on the
-# comments table itself (portal/services/search.py).
+# comments table itself (portal/services/moderation/search.py).
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE comments_fts USING fts5("
     "body, content='comments', content_rowid='id', tokenize='trigram')",

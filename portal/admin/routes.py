@@ -29,8 +29,10 @@ from portal.models import AuditRecord, Measure, PriorityArea, StaffUser
 from portal.models.measures import SOURCE_LOCALE, PeriodRuleError
 from portal.models.moderation import CityResponse
 from portal.models.staff import Role
-from portal.services import audit, measure_admin, results_admin
-from portal.services import staff_accounts as accounts
+from portal.services import audit
+from portal.services.content import measure_admin
+from portal.services.results import publication
+from portal.services.staff import accounts
 from portal.staff_access import client_address, current_staff
 
 AUDIT_PAGE_SIZE = 50
@@ -210,7 +212,7 @@ def end_period(code: str):
 # --- published results --------------------------------------------------------------------
 
 
-def results_refusal_message(refusal: results_admin.ResultsRefused) -> str:
+def results_refusal_message(refusal: publication.ResultsRefused) -> str:
     """Why results cannot be published or changed, in the admin's language."""
     return {
         "already_published": _(
@@ -235,7 +237,7 @@ def results_refusal_message(refusal: results_admin.ResultsRefused) -> str:
 
 def _render_results(measure: Measure, correction_form=None, status: int = 200):
     now = utcnow()
-    state = results_admin.readiness(measure, now)
+    state = publication.readiness(measure, now)
     summary_forms = {}
     for row in state.results.rows:
         if (
@@ -254,7 +256,7 @@ def _render_results(measure: Measure, correction_form=None, status: int = 200):
             state=state,
             summary_forms=summary_forms,
             correction_form=correction_form or CorrectionForm(formdata=None),
-            corrections=results_admin.corrections_of(measure),
+            corrections=publication.corrections_of(measure),
             now=now,
         ),
         status,
@@ -272,7 +274,7 @@ def results_summary(code: str, response_id: int):
     """Write or clear the 意見の要旨 of one row before publication."""
     measure = _measure_or_404(code)
     response = db.session.get(CityResponse, response_id)
-    rows = results_admin.readiness(measure, utcnow()).results.rows
+    rows = publication.readiness(measure, utcnow()).results.rows
     if response is None or not any(
         row.response_id == response_id and row.reposted_from is None for row in rows
     ):
@@ -282,7 +284,7 @@ def results_summary(code: str, response_id: int):
         flash(_("The summary was not saved: it is too long (at most 4,000 characters)."), "error")
         return redirect(url_for("admin.results_draft", code=measure.code))
     try:
-        changed = results_admin.set_summary(
+        changed = publication.set_summary(
             measure,
             response,
             form.summary.data or "",
@@ -290,7 +292,7 @@ def results_summary(code: str, response_id: int):
             ip=client_address(),
             now=utcnow(),
         )
-    except results_admin.ResultsRefused as refusal:
+    except publication.ResultsRefused as refusal:
         db.session.rollback()
         flash(results_refusal_message(refusal), "error")
     else:
@@ -309,8 +311,8 @@ def publish_results(code: str):
     if request.method == "POST":
         if form.validate():
             try:
-                results_admin.publish(measure, actor=current_staff(), ip=client_address(), now=now)
-            except results_admin.ResultsRefused as refusal:
+                publication.publish(measure, actor=current_staff(), ip=client_address(), now=now)
+            except publication.ResultsRefused as refusal:
                 db.session.rollback()
                 flash(results_refusal_message(refusal), "error")
                 status = 409
@@ -325,7 +327,7 @@ def publish_results(code: str):
             "admin/publish_results.html",
             measure=measure,
             form=form,
-            state=results_admin.readiness(measure, now),
+            state=publication.readiness(measure, now),
         ),
         status,
     )
@@ -338,10 +340,10 @@ def results_correction(code: str):
     form = CorrectionForm()
     if form.validate():
         try:
-            results_admin.add_correction(
+            publication.add_correction(
                 measure, form.note.data, actor=current_staff(), ip=client_address(), now=utcnow()
             )
-        except results_admin.ResultsRefused as refusal:
+        except publication.ResultsRefused as refusal:
             db.session.rollback()
             form.note.errors.append(results_refusal_message(refusal))
         else:

@@ -15,7 +15,7 @@ from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.models.staff import Role, StaffUser
 from portal.services import audit
-from portal.services import staff_accounts as accounts
+from portal.services.staff import accounts
 from portal.staff_access import (
     LOGIN_AT,
     MUST_ENROL,

@@ -23,12 +23,13 @@ from portal.committee import bp
 from portal.committee.labels import DIMENSION_NAMES, STATE_NAMES, value_name
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, PriorityArea
-from portal.services import audit, charts, summaries, themes
+from portal.services import audit
+from portal.services.committee import charts, summaries, themes
+from portal.services.committee.exports import pdf as pdf_export
+from portal.services.committee.exports.csv import CsvExport, EncodingReport
+from portal.services.committee.exports.json import json_chunks
+from portal.services.committee.exports.xlsx import TooManyRows, write_xlsx
 from portal.services.disclosure import committee_disclosures
-from portal.services.exports import pdf as pdf_export
-from portal.services.exports.csv import CsvExport, EncodingReport
-from portal.services.exports.json import json_chunks
-from portal.services.exports.xlsx import TooManyRows, write_xlsx
 from portal.staff_access import client_address, current_staff
 
 PAGE_SIZE = 50

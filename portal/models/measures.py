@@ -237,7 +237,7 @@ class GlossaryText(db.Model):
 
 class ContentVersion(db.Model):
     """One row counting changes to the outline's tables, so every worker can tell whether a
-    page it rendered earlier is still true (see services/published.py)."""
+    page it rendered earlier is still true (see services/resident/pages.py)."""
 
     __tablename__ = "content_version"
 

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.models import Measure
 from portal.moderation import bp
 from portal.services import audit
-from portal.services.arrival import read_unanalysed
-from portal.services.duplicates import RegroupResult, regroup_measure
+from portal.services.moderation.duplicates import RegroupResult, regroup_measure
+from portal.services.resident.arrival import read_unanalysed
 
 
 @bp.cli.command("regroup")

@@ -44,10 +44,11 @@ from portal.moderation.forms import (
     TemplateForm,
     TranslationForm,
 )
-from portal.services import attachments, audit, pii, redaction, responses, translation
-from portal.services.arrival import after_arrival
-from portal.services.moderation import Conflict, DecisionRefused, decide
-from portal.services.submission import (
+from portal.services import audit
+from portal.services.moderation import attachments, pii, redaction, responses, translation
+from portal.services.moderation.decisions import Conflict, DecisionRefused, decide
+from portal.services.resident.arrival import after_arrival
+from portal.services.resident.submission import (
     CommentInput,
     ContactInput,
     EmptyComment,

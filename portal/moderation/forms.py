@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.i18n import LOCALES
 from portal.models.comments import RejectionReason, RespondentType
 from portal.models.moderation import Channel, ResponseCategory
-from portal.services.responses import CATEGORY_LABELS_JA
+from portal.services.moderation.responses import CATEGORY_LABELS_JA
 
 EASY_JAPANESE = "ja-x-easy"
 

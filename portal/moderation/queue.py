@@ -22,9 +22,9 @@ from portal.moderation.queue_forms import (
     state_choices,
 )
 from portal.public.forms import language_choices
-from portal.services import campaigns
-from portal.services.moderation import BulkResult, decide_many
-from portal.services.review_queue import (
+from portal.services.moderation import campaigns
+from portal.services.moderation.decisions import BulkResult, decide_many
+from portal.services.moderation.review_queue import (
     QueueFilters,
     excerpt,
     group_sizes,

@@ -39,19 +39,17 @@ from portal.public.forms import (
     WithdrawForm,
     default_comment_language,
 )
-from portal.services import jobs, results_files
-from portal.services.arrival import after_arrival
+from portal.services import jobs
 from portal.services.disclosure import (
     build_results,
     own_text_for_author,
     results_are_public,
     results_row_of,
 )
-from portal.services.furigana import add_furigana
-from portal.services.published import content_version, next_change, page_cache
-from portal.services.results_admin import corrections_of
-from portal.services.sanitize import clean_text
-from portal.services.submission import (
+from portal.services.resident.arrival import after_arrival
+from portal.services.resident.furigana import add_furigana
+from portal.services.resident.pages import content_version, next_change, page_cache
+from portal.services.resident.submission import (
     CommentInput,
     ContactInput,
     EmptyComment,
@@ -64,6 +62,9 @@ from portal.services.submission import (
     submit_comment,
     valid_submission_token,
 )
+from portal.services.results import files as result_files
+from portal.services.results.publication import corrections_of
+from portal.services.sanitize import clean_text
 
 log = logging.getLogger(__name__)
 FRESH_RECEIPT = "fresh_receipt"
@@ -177,7 +178,7 @@ def index():
 
 
 def _published_page(key: tuple, now: datetime, tokens: dict[str, str], build) -> str:
-    """A page from this worker's page cache (see services/published.py), built if stale.
+    """A page from this worker's page cache (see services/resident/pages.py), built if stale.
 
     The key adds the locale and the host the page is served under (its hreflang links are
     absolute); `build()` renders the page with `tokens` in it.
@@ -283,7 +284,7 @@ def measure(slug: str):
         after_arrival(current_app._get_current_object(), comment_id)
         # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
         if secrets.randbelow(256) == 0:
-            jobs.enqueue("portal.services.submission.purge_expired_submission_tokens")
+            jobs.enqueue("portal.services.resident.submission.purge_expired_submission_tokens")
     else:
         log.info("comment %s sent again on %s: first receipt shown", receipt_number, code)
     # Only a token that unseals the key goes into the (readable, replayable) session cookie.
@@ -505,16 +506,16 @@ def results_pdf(slug: str):
     )
     setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
     cache = Path(setting) if setting else None
-    pdf = results_files.cached_pdf(html, cache)
+    pdf = result_files.cached_pdf(html, cache)
     if pdf is None:
         if (
             cache is None
             or len(results.rows) <= current_app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"]
         ):
-            pdf = results_files.results_pdf(html, cache)
+            pdf = result_files.results_pdf(html, cache)
         else:
             # a long table takes a worker for many seconds: draw it aside, ask to come back
-            results_files.draw_in_background(html, cache)
+            result_files.draw_in_background(html, cache)
             return (
                 render_template("public/results_pdf_pending.html", measure=measure),
                 202,
@@ -527,7 +528,7 @@ def results_pdf(slug: str):
 def results_csv(slug: str):
     """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
     measure = _published_measure_or_404(slug)
-    data = results_files.results_csv(build_results(measure))
+    data = result_files.results_csv(build_results(measure))
     return _download(data, "text/csv", f"results-{measure.slug}.csv")
 
 
@@ -536,7 +537,7 @@ def results_json(slug: str):
     """The results, full texts included, as open data (JSON, CC BY 4.0)."""
     measure = _published_measure_or_404(slug)
     url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
-    data = results_files.results_json(measure, build_results(measure), corrections_of(measure), url)
+    data = result_files.results_json(measure, build_results(measure), corrections_of(measure), url)
     return _download(data, "application/json", f"results-{measure.slug}.json")
 
 

@@ -425,7 +425,7 @@ def committee_disclosures(
     the text of any other comment never enters this generator. `only_ids` narrows it to a
     page of comments.
     """
-    from portal.services.summaries import in_scope
+    from portal.services.committee.summaries import in_scope
 
     group_sizes = dict(
         db.session.execute(

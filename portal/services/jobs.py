@@ -1,6 +1,6 @@
 """Work that need not hold up a resident, on RQ over the Redis the portal already uses.
 
-`enqueue("portal.services.x.func", *args)` puts the call on the `portal` queue when the app's
+`enqueue("portal.services.area.module.func", *args)` puts the call on the `portal` queue when the app's
 `PORTAL_JOBS` is ``rq`` (the default when REDIS_URL is set), and `portal worker` runs it. In
 ``inline`` mode (no Redis, `portal demo`, tests) the call runs at once in this process, in an
 app context of its own, so the one-command start needs no worker. Either way a job runs in a

@@ -22,7 +22,7 @@ from portal import create_app  # noqa: E402
 from portal.database import utcnow  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Measure  # noqa: E402
-from portal.services.content import seed_outline  # noqa: E402
+from portal.services.content.seed import seed_outline  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}

@@ -17,7 +17,7 @@ from conftest import STAFF_PASSWORD
 from werkzeug.serving import make_server
 
 from e2e.portal_server import BROWSER_ARGS, CHROMIUM
-from portal.services.exports.json import load_schema
+from portal.services.committee.exports.json import load_schema
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or shutil.which("pdffonts") is None,

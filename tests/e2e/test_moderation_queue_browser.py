@@ -16,7 +16,7 @@ from e2e.portal_server import BROWSER_ARGS, CHROMIUM
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services.submission import CommentInput, submit_comment
+from portal.services.resident.submission import CommentInput, submit_comment
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 # axe-core installed with npm next to the browser tests (tests/e2e/.npm) or named by AXE_CORE.

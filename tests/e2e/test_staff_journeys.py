@@ -12,7 +12,7 @@ from e2e.portal_server import AXE_SCRIPT, CHROMIUM, chromium_browser, gunicorn_s
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services import staff_accounts as accounts
+from portal.services.staff import accounts
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ADMIN_EMAIL = "kanri@city.example"

@@ -128,7 +128,7 @@ def prepare_database(url: str) -> None:
     from portal.database import utcnow
     from portal.extensions import db
     from portal.models import Measure
-    from portal.services.content import seed_outline
+    from portal.services.content.seed import seed_outline
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "faults", "PORTAL_ENV": "testing"}

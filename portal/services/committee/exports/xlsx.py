@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import xlsxwriter
 
+from portal.services.committee.exports.rows import committee_rows, header, label, neutralise
+from portal.services.committee.summaries import figures_for
 from portal.services.disclosure import COMMITTEE_FIELDS
-from portal.services.exports.rows import committee_rows, header, label, neutralise
-from portal.services.summaries import figures_for
 
 # Widths in characters; long texts wrap.
 WIDTHS = {

@@ -21,8 +21,8 @@ from pathlib import Path
 from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE, Measure
 from portal.models.moderation import ResultsCorrection
+from portal.services.committee.exports.rows import neutralise
 from portal.services.disclosure import Results
-from portal.services.exports.rows import neutralise
 
 log = logging.getLogger(__name__)
 # A drawing that has not finished in this time is taken to have died with its worker.

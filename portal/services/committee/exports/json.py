@@ -7,8 +7,8 @@ import os
 from collections.abc import Iterator
 
 from portal.database import utcnow
-from portal.services.exports.rows import committee_items
-from portal.services.summaries import Figures, figures_for
+from portal.services.committee.exports.rows import committee_items
+from portal.services.committee.summaries import Figures, figures_for
 
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "committee.schema.json")
 SCHEMA_ID = "https://isesaki.example/schemas/committee-export-1.json"

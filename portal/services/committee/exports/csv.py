@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from portal.services.exports.rows import committee_rows, header
+from portal.services.committee.exports.rows import committee_rows, header
 
 ENCODINGS = ("utf-8", "cp932")
 FLUSH_EVERY = 500

@@ -21,7 +21,8 @@ from portal.extensions import db
 from portal.models import Comment, CommentTranslation
 from portal.models.moderation import TranslationMethod
 from portal.models.staff import StaffUser
-from portal.services import audit, redaction
+from portal.services import audit
+from portal.services.moderation import redaction
 
 log = logging.getLogger(__name__)
 

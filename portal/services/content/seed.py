@@ -23,9 +23,9 @@ from portal.models import (
     PriorityArea,
 )
 from portal.models.measures import SOURCE_LOCALE
-from portal.services.outline import Area, first_sentence, load_outline
+from portal.services.content.outline import Area, first_sentence, load_outline
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 
 class ContentError(ValueError):

@@ -102,7 +102,7 @@ def _fingerprint(scope) -> tuple:
 
     from portal.extensions import db
     from portal.models import Comment, CommentStatus, CommentTranslation, Redaction
-    from portal.services.summaries import in_scope
+    from portal.services.committee.summaries import in_scope
 
     approved = db.session.execute(
         select(func.count(Comment.id), func.max(Comment.updated_at)).where(

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select, tuple_
 from portal.database import JAPAN
 from portal.extensions import db
 from portal.models import Comment
-from portal.services.search import terms_of, text_condition
+from portal.services.moderation.search import terms_of, text_condition
 
 PAGE_SIZE = 50
 

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services.charts import bar_chart, day_chart
-from portal.services.exports.rows import HEADERS_JA, LABELS_JA, committee_items, label
-from portal.services.exports.xlsx import DIMENSION_TITLES, STATE_TITLES
-from portal.services.summaries import figures_for
+from portal.services.committee.charts import bar_chart, day_chart
+from portal.services.committee.exports.rows import HEADERS_JA, LABELS_JA, committee_items, label
+from portal.services.committee.exports.xlsx import DIMENSION_TITLES, STATE_TITLES
+from portal.services.committee.summaries import figures_for
 
 WEB_LIMIT = 1000
 

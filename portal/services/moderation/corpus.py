@@ -15,9 +15,9 @@ import random
 from functools import cache
 from pathlib import Path
 
-from portal.services.duplicates import Leaders, shingles
+from portal.services.moderation.duplicates import Leaders, shingles
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 JA_SUBJECTS = [
     "市役所の窓口",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from portal.services.sanitize import strip_marks
 
-OUTLINE_PATH = Path(__file__).resolve().parent.parent / "content" / "outline-2020.ja.txt"
+OUTLINE_PATH = Path(__file__).resolve().parents[2] / "content" / "outline-2020.ja.txt"
 
 # Stable keys for the glossary notes: they name anchors and join the locale content files.
 GLOSSARY_KEYS = {

@@ -22,9 +22,10 @@ from sqlalchemy import bindparam, select
 from portal.extensions import db
 from portal.logs import describe_error
 from portal.models import Comment
-from portal.services import jobs, pii
-from portal.services.duplicates import group_new_comment
+from portal.services import jobs
 from portal.services.language import detect_language
+from portal.services.moderation import pii
+from portal.services.moderation.duplicates import group_new_comment
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def after_arrival(app: Flask, comment_id: int) -> threading.Thread | None:
     if mode == "off":
         return None
     if mode == "queue":
-        jobs.enqueue("portal.services.arrival.analyse_arrival", comment_id)
+        jobs.enqueue("portal.services.resident.arrival.analyse_arrival", comment_id)
         return None
 
     def run() -> None:

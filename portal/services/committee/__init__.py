@@ -1,0 +1,2 @@
+"""What the external committee reads: figures, summaries, frequent terms, charts, and the
+downloads (CSV, XLSX, PDF, JSON)."""

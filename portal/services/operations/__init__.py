@@ -1,0 +1,1 @@
+"""Running the portal: backups and the retention of personal data."""

@@ -1,0 +1,1 @@
+"""The published result of a consultation: publication, corrections, and its files."""

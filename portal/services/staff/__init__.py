@@ -1,0 +1,1 @@
+"""Staff accounts: passwords, login, the second factor, recovery codes, password links."""
