@@ -10,4 +10,15 @@ bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation", template_
 protect(bp, Role.MODERATOR)
 
 # Views and the `portal moderation regroup` command register themselves on bp.
-from portal.moderation import commands, comment, queue  # noqa: E402,F401
+from portal.moderation import (  # noqa: E402,F401
+    commands,
+    comment,
+    decisions,
+    groups,
+    paper,
+    queue,
+    redactions,
+    responses,
+    translations,
+    wording,
+)

@@ -1,0 +1,47 @@
+"""What moderators read for the codes the comment page shows: states, channels, refusals."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models.comments import CommentStatus
+from portal.models.moderation import Channel
+
+STATUS_LABELS = {
+    CommentStatus.RECEIVED: _l("Pending"),
+    CommentStatus.UNDER_REVIEW: _l("On hold"),
+    CommentStatus.PUBLISHED: _l("Approved for publication"),
+    CommentStatus.NOT_PUBLISHED: _l("Rejected"),
+    CommentStatus.WITHDRAWN: _l("Withdrawn by the resident"),
+}
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Web form"),
+    Channel.POST: _l("Post"),
+    Channel.FAX: _l("Fax"),
+    Channel.EMAIL: _l("Email"),
+    Channel.COUNTER: _l("At the counter"),
+}
+REFUSAL_MESSAGES = {
+    "withdrawn": _l("The resident has withdrawn this comment: it takes no decision."),
+    "results_published": _l("The results of this measure are published: nothing can change."),
+    "no_proposal": _l("There is no proposed rejection to confirm or cancel."),
+    "same_moderator": _l(
+        "You proposed this rejection yourself: a second moderator must confirm it."
+    ),
+    "reason_required": _l("Choose a reason for the rejection."),
+    "already": _l("The comment is already in this state."),
+    "field": _l("Unknown text field."),
+    "no_text": _l("There is no translation to redact yet."),
+    "bad_span": _l("The characters given are outside the text."),
+    "not_found": _l("This hidden span no longer exists."),
+    "not_approved": _l("Approve the comment before writing the city's response."),
+    "category": _l("Choose a response category."),
+    "same_measure": _l("This is the comment's own measure."),
+    "already_linked": _l("The comment is already linked to this measure."),
+    "not_linked": _l("The comment is not linked to this measure."),
+}
+
+
+def refusal_text(code: str) -> str:
+    """Why a change to a comment was refused, in the moderator's language."""
+    return str(REFUSAL_MESSAGES.get(code, _l("This change is not allowed.")))
