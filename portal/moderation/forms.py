@@ -16,43 +16,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.i18n import LOCALES
-from portal.models.comments import RejectionReason, RespondentType
-from portal.models.moderation import Channel, ResponseCategory
+from portal.models.comments import RespondentType
+from portal.models.moderation import ResponseCategory
+from portal.moderation.labels import channel_choices, reason_choices
 from portal.services.moderation.responses import CATEGORY_LABELS_JA
 
 EASY_JAPANESE = "ja-x-easy"
-
-
-def reason_choices():
-    """The rejection reasons residents see on their receipt page, for staff."""
-    return [
-        ("", _l("Choose a reason")),
-        (RejectionReason.OFF_TOPIC.value, _l("Off-topic (not about this measure)")),
-        (
-            RejectionReason.PERSONAL_INFORMATION.value,
-            _l("Personal information that cannot be redacted"),
-        ),
-        (RejectionReason.HARMS_OTHERS.value, _l("Harms others")),
-        (RejectionReason.COMMERCIAL.value, _l("Commercial or advertising")),
-        (RejectionReason.DUPLICATE.value, _l("Duplicate of the same person's comment")),
-        (RejectionReason.OTHER.value, _l("Other")),
-    ]
 
 
 def language_choices():
     """Languages a comment may be written in (as on the residents' form)."""
     return [(loc.tag, loc.native_name) for loc in LOCALES if loc.tag != EASY_JAPANESE] + [
         ("other", _l("Another language"))
-    ]
-
-
-def paper_channel_choices():
-    """The channels other than the web form."""
-    return [
-        (Channel.POST.value, _l("Post")),
-        (Channel.FAX.value, _l("Fax")),
-        (Channel.EMAIL.value, _l("Email")),
-        (Channel.COUNTER.value, _l("At the counter")),
     ]
 
 
@@ -150,9 +125,7 @@ class PaperCommentForm(FlaskForm):
     """A comment that arrived by post, fax, email or at the counter."""
 
     measure = SelectField(_l("Measure"), choices=[], validators=[DataRequired()])
-    channel = SelectField(
-        _l("Received by"), choices=paper_channel_choices, validators=[DataRequired()]
-    )
+    channel = SelectField(_l("Received by"), choices=channel_choices, validators=[DataRequired()])
     received_on = DateField(_l("Date received"), validators=[InputRequired()])
     body = TextAreaField(_l("Text of the comment"), validators=[DataRequired(), Length(max=20000)])
     language = SelectField(_l("Language of the comment"), choices=language_choices, default="ja")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models.comments import CommentStatus
+from portal.models.comments import CommentStatus, RejectionReason
 from portal.models.moderation import Channel
 
 STATUS_LABELS = {
@@ -13,6 +13,14 @@ STATUS_LABELS = {
     CommentStatus.PUBLISHED: _l("Approved for publication"),
     CommentStatus.NOT_PUBLISHED: _l("Rejected"),
     CommentStatus.WITHDRAWN: _l("Withdrawn by the resident"),
+}
+REASON_LABELS = {
+    RejectionReason.OFF_TOPIC: _l("Off-topic (not about this measure)"),
+    RejectionReason.PERSONAL_INFORMATION: _l("Personal information that cannot be redacted"),
+    RejectionReason.HARMS_OTHERS: _l("Harms others"),
+    RejectionReason.COMMERCIAL: _l("Commercial or advertising"),
+    RejectionReason.DUPLICATE: _l("Duplicate of the same person's comment"),
+    RejectionReason.OTHER: _l("Other"),
 }
 CHANNEL_LABELS = {
     Channel.WEB: _l("Web form"),
@@ -45,3 +53,14 @@ REFUSAL_MESSAGES = {
 def refusal_text(code: str) -> str:
     """Why a change to a comment was refused, in the moderator's language."""
     return str(REFUSAL_MESSAGES.get(code, _l("This change is not allowed.")))
+
+
+def reason_choices() -> list[tuple[str, str]]:
+    """The rejection reasons residents see on their receipt page, for a select."""
+    return [("", _l("Choose a reason"))] + [(r.value, label) for r, label in REASON_LABELS.items()]
+
+
+def channel_choices(first: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """How comments reach the city, for a select (paper channels only when `first` is None)."""
+    channels = [(c.value, label) for c, label in CHANNEL_LABELS.items()]
+    return [first, *channels] if first else channels[1:]

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.models.comments import CommentStatus, RejectionReason
-from portal.models.moderation import Channel
+from portal.models.comments import CommentStatus
+from portal.moderation.labels import channel_choices, reason_choices
 
 
 def state_choices():
@@ -27,34 +27,6 @@ def state_choices():
         (CommentStatus.PUBLISHED.value, _l("Approved for publication")),
         (CommentStatus.NOT_PUBLISHED.value, _l("Not published")),
         (CommentStatus.WITHDRAWN.value, _l("Withdrawn by the resident")),
-    ]
-
-
-def channel_choices():
-    """How comments reach the city."""
-    return [
-        ("", _l("Any channel")),
-        (Channel.WEB.value, _l("Web form")),
-        (Channel.POST.value, _l("Post")),
-        (Channel.FAX.value, _l("Fax")),
-        (Channel.EMAIL.value, _l("Email")),
-        (Channel.COUNTER.value, _l("Counter")),
-    ]
-
-
-def reason_choices():
-    """The rejection reasons residents see on their receipt page."""
-    return [
-        ("", _l("Choose a reason")),
-        (RejectionReason.OFF_TOPIC.value, _l("Off-topic")),
-        (
-            RejectionReason.PERSONAL_INFORMATION.value,
-            _l("Personal information that cannot be redacted"),
-        ),
-        (RejectionReason.HARMS_OTHERS.value, _l("Harms others")),
-        (RejectionReason.COMMERCIAL.value, _l("Commercial")),
-        (RejectionReason.DUPLICATE.value, _l("Duplicate of the same person's comment")),
-        (RejectionReason.OTHER.value, _l("Other")),
     ]
 
 
@@ -81,7 +53,7 @@ class QueueFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Choices set after binding: WTForms 3.3 deprecates tuples passed to the constructor.
         self.state.choices = state_choices()
-        self.channel.choices = channel_choices()
+        self.channel.choices = channel_choices(("", _l("Any channel")))
         self.order.choices = [("newest", _l("Newest first")), ("oldest", _l("Oldest first"))]
 
     def validate_until(self, field):
