@@ -125,6 +125,11 @@ def needs_login(view):
     return checked
 
 
+def form_page(template: str, form, **context):
+    """A page with `form` on it: sent as 422 when the form came back with errors, else 200."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
 def protect(bp: Blueprint, *roles: str) -> None:
     """Make every page of `bp` a staff page open to accounts holding any of `roles`."""
 
