@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.admin import bp
@@ -17,23 +18,21 @@ from portal.services import audit
 from portal.services.staff import accounts
 from portal.staff_access import audit_account, current_staff
 
-# The buttons of an account's page that change it in place: the service call, and the action
-# the audit log records.
+# The buttons of an account's page that change it in place: the service call, the action the
+# audit log records, and what the admin is told.
 ACCOUNT_CHANGES = {
-    "disable": (accounts.disable, "account_disabled"),
-    "enable": (accounts.enable, "account_enabled"),
-    "reset_second_factor": (accounts.remove_second_factor, "second_factor_reset"),
+    "disable": (
+        accounts.disable,
+        "account_disabled",
+        _l("The account is disabled and its sessions have ended."),
+    ),
+    "enable": (accounts.enable, "account_enabled", _l("The account is enabled.")),
+    "reset_second_factor": (
+        accounts.remove_second_factor,
+        "second_factor_reset",
+        _l("The second factor is reset. The account sets up a new one at its next login."),
+    ),
 }
-
-
-def _changed_message(action: str) -> str:
-    return {
-        "disable": _("The account is disabled and its sessions have ended."),
-        "enable": _("The account is enabled."),
-        "reset_second_factor": _(
-            "The second factor is reset. The account sets up a new one at its next login."
-        ),
-    }[action]
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
@@ -117,9 +116,9 @@ def account_action(user_id: int, action: str):
     if action == "disable" and user.id == actor.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("admin.account", user_id=user.id))
-    change, audited_as = ACCOUNT_CHANGES[action]
+    change, audited_as, message = ACCOUNT_CHANGES[action]
     change(user)
     audit_account(audited_as, user, by=actor)
-    flash(_changed_message(action), "info")
+    flash(str(message), "info")
     db.session.commit()
     return redirect(url_for("admin.account", user_id=user.id))
