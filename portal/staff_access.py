@@ -9,6 +9,7 @@ that account (the session version in the login id no longer matches).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from flask_login import current_user, logout_user
 from portal.extensions import db, login_manager
 from portal.i18n import BY_TAG
 from portal.models.staff import StaffUser
+from portal.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,24 @@ def require_login():
     return None
 
 
+def needs_login(view):
+    """A page of the auth blueprint that needs a live login (other blueprints use `protect`)."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        refused = require_login()
+        if refused is not None:
+            return refused
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def form_page(template: str, form, **context):
+    """A page with `form` on it: sent as 422 when the form came back with errors, else 200."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
 def protect(bp: Blueprint, *roles: str) -> None:
     """Make every page of `bp` a staff page open to accounts holding any of `roles`."""
 
@@ -177,3 +197,18 @@ def current_staff() -> StaffUser:
 def second_factor_required() -> bool:
     """Whether every staff account must use a second factor (production default: yes)."""
     return current_app.config["PORTAL_REQUIRE_SECOND_FACTOR"]
+
+
+def audit_account(
+    action: str, account: StaffUser | None, *, by: StaffUser | None = None, **details
+) -> None:
+    """Record `action` on a staff account, done by `by` (default: the account itself) from
+    this request's address; `account` is None for a login with an unknown email."""
+    audit.record(
+        action,
+        actor=by if by is not None else account,
+        ip=client_address(),
+        object_type="staff_user" if account is not None else None,
+        object_id=account.id if account is not None else None,
+        details=details,
+    )

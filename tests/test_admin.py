@@ -253,7 +253,7 @@ def test_admin_creates_an_account_whose_owner_sets_a_password(app, client, login
 
 
 def test_password_link_expires_after_a_day(app, client, login_as, make_staff, monkeypatch):
-    import portal.auth.routes as auth_routes
+    import portal.auth.account as auth_routes
 
     target = make_staff("moderator")
     login_as("admin")

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from portal.database import utcnow
+from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models.staff import AuditRecord, StaffUser
 
@@ -90,6 +90,56 @@ def changes(before: dict, after: dict) -> dict:
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def history_of(object_type: str, object_id: str | int, limit: int = 50) -> list[AuditRecord]:
+    """The newest `limit` records about one object, newest first."""
+    return db.session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.object_type == object_type, AuditRecord.object_id == str(object_id))
+        .order_by(AuditRecord.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def recorded_values(field: str) -> list[str]:
+    """Every value of `field` ("action" or "object_type") found in the log, sorted."""
+    column = {"action": AuditRecord.action, "object_type": AuditRecord.object_type}[field]
+    return [v for v in db.session.scalars(select(column).distinct().order_by(column)) if v]
+
+
+def search(
+    *,
+    actor_email: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> tuple[list[AuditRecord], bool]:
+    """One page of the records matching every filter given, newest first, and whether older
+    ones follow. `since` and `until` are days in Japan time, both included; `before` is the id
+    of the last record of the previous page."""
+    query = select(AuditRecord)
+    if actor_email:
+        query = query.where(func.lower(AuditRecord.actor_email) == actor_email.strip().lower())
+    if action:
+        query = query.where(AuditRecord.action == action)
+    if object_type:
+        query = query.where(AuditRecord.object_type == object_type)
+    if object_id:
+        query = query.where(AuditRecord.object_id == object_id.strip())
+    if since:
+        query = query.where(AuditRecord.occurred_at >= datetime.combine(since, time(), JAPAN))
+    if until:
+        end = datetime.combine(until, time(), JAPAN) + timedelta(days=1)
+        query = query.where(AuditRecord.occurred_at < end)
+    if before:
+        query = query.where(AuditRecord.id < before)
+    records = db.session.scalars(query.order_by(AuditRecord.id.desc()).limit(limit + 1)).all()
+    return list(records[:limit]), len(records) > limit
 
 
 @dataclass(frozen=True)

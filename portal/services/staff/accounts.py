@@ -250,6 +250,31 @@ def create_account(email: str, display_name: str, roles, now: datetime) -> Staff
     return user
 
 
+def disable(user: StaffUser) -> None:
+    """Refuse the account's logins and end its sessions."""
+    user.is_enabled = False
+    user.end_all_sessions()
+
+
+def enable(user: StaffUser) -> None:
+    """Let the account log in again, with its failure count and lock cleared."""
+    user.is_enabled = True
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def change_roles(user: StaffUser, roles) -> dict | None:
+    """Give the account exactly `roles`; its sessions end, as the new roles apply from the next
+    login. Returns the change for the audit log, or None when the roles stay the same."""
+    before = sorted(user.role_set)
+    user.set_roles(roles)
+    after = sorted(user.role_set)
+    if before == after:
+        return None
+    user.end_all_sessions()
+    return {"roles": {"before": before, "after": after}}
+
+
 def new_password_link(user: StaffUser, created_by: StaffUser | None, now: datetime) -> str:
     """A one-time token to set the account's password, valid for 24 hours. Earlier unused
     links of the account stop working."""
