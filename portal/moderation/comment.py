@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import AuditRecord, Comment, ContactDetails, Measure, StaffUser
+from portal.models import Comment, ContactDetails, Measure, StaffUser
 from portal.models.moderation import (
     CampaignGroup,
     CommentAttachment,
@@ -142,17 +142,6 @@ def change_comment(
     message, category = outcome if isinstance(outcome, tuple) else (outcome, "message")
     flash(message, category)
     return back(comment, anchor)
-
-
-def _history(comment: Comment):
-    return db.session.scalars(
-        select(AuditRecord)
-        .where(
-            AuditRecord.object_type == "comment", AuditRecord.object_id == comment.receipt_number
-        )
-        .order_by(AuditRecord.id.desc())
-        .limit(50)
-    ).all()
 
 
 def _suggestions(text: str, hidden: list[tuple[int, int]]):
@@ -282,7 +271,7 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
             ).all(),
             names=_staff_names(comment, translation_row),
             results_published=results is not None and results <= utcnow(),
-            history=_history(comment),
+            history=audit.history_of("comment", comment.receipt_number),
             fresh_paper=_pop_fresh_paper(comment),
             method_machine=TranslationMethod.MACHINE,
             **_forms(comment, forms, translation_row, existing),

@@ -46,13 +46,6 @@ def group_refusal_message(code: str) -> str:
     }[code]
 
 
-def _group_or_404(group_id: int) -> CampaignGroup:
-    group = db.session.get(CampaignGroup, group_id)
-    if group is None:
-        abort(404)
-    return group
-
-
 @bp.route("/groups")
 def groups():
     """Campaign groups, largest first, with their representative text."""
@@ -142,7 +135,7 @@ def _other_groups(group: CampaignGroup):
 @bp.route("/groups/<int:group_id>")
 def group(group_id: int):
     """One group: count, representative text, members, and what can be done with them."""
-    return _render_group(_group_or_404(group_id))
+    return _render_group(db.get_or_404(CampaignGroup, group_id))
 
 
 def _group_action_done(group_id: int, message: str):
@@ -161,7 +154,7 @@ def _group_refused(group: CampaignGroup, refusal: campaigns.GroupRefused, select
 @bp.route("/groups/<int:group_id>/confirm", methods=["POST"])
 def group_confirm(group_id: int):
     """The moderator confirms these comments are copies of one campaign."""
-    group = _group_or_404(group_id)
+    group = db.get_or_404(CampaignGroup, group_id)
     if not GroupActionForm().validate():
         abort(400)
     try:
@@ -174,7 +167,7 @@ def group_confirm(group_id: int):
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
 def group_members(group_id: int):
     """Take selected members out of the group, alone or as a new group (split)."""
-    group = _group_or_404(group_id)
+    group = db.get_or_404(CampaignGroup, group_id)
     if not GroupActionForm().validate():
         abort(400)
     selected = selected_ids()
@@ -204,13 +197,13 @@ def group_members(group_id: int):
 @bp.route("/groups/<int:group_id>/merge", methods=["POST"])
 def group_merge(group_id: int):
     """Merge another group of the same measure into this one."""
-    group = _group_or_404(group_id)
+    group = db.get_or_404(CampaignGroup, group_id)
     form = MergeForm()
     form.other.choices = [(g.id, str(g.id)) for g, _size in _other_groups(group)]
     if not form.validate():
         flash(_("Choose a group of the same measure to merge."), "error")
         return _render_group(group, status=422)
-    other = _group_or_404(form.other.data)
+    other = db.get_or_404(CampaignGroup, form.other.data)
     try:
         moved = campaigns.merge(
             group, other, actor=current_staff(), ip=client_address(), now=utcnow()
@@ -227,7 +220,7 @@ def group_merge(group_id: int):
 @bp.route("/groups/<int:group_id>/decide", methods=["POST"])
 def group_decide(group_id: int):
     """One decision for every member of the group."""
-    group = _group_or_404(group_id)
+    group = db.get_or_404(CampaignGroup, group_id)
     form = DecisionForm()
     if not form.validate():
         return _render_group(group, decision_form=form, status=422)
