@@ -7,12 +7,11 @@ from datetime import timedelta
 import pytest
 
 from e2e.portal_server import (
-    CHROMIUM,
     chromium_browser,
     database_for_server,
     gunicorn_server,
     open_for_comment,
-    require,
+    require_chromium,
 )
 
 # Measures open for comment in the browser tests; the rest keep the seed's (unscheduled) state.
@@ -22,7 +21,7 @@ OPEN_MEASURES = ("1-(1)", "1-(5)")
 @pytest.fixture(scope="module")
 def live_server(make_fresh_app, tmp_path_factory):
     """The portal under gunicorn on a free loopback port, on a fresh seeded database."""
-    require(CHROMIUM is not None, "Debian's chromium is not installed")
+    require_chromium()
     app = make_fresh_app(tmp_path_factory.mktemp("e2e"), {})
     with database_for_server(app) as now:
         for code in OPEN_MEASURES:

@@ -51,6 +51,11 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_chromium() -> None:
+    """Skip without Debian's chromium on a developer's machine; fail in CI."""
+    require(CHROMIUM is not None, "Debian's chromium is not installed")
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGTERM if the test process dies without cleaning up (Linux only)."""
     try:

@@ -9,12 +9,12 @@ import pytest
 
 from e2e.portal_server import (
     AXE_SCRIPT,
-    CHROMIUM,
     chromium_browser,
     database_for_server,
     gunicorn_server,
     open_for_comment,
     require,
+    require_chromium,
 )
 from portal.database import JAPAN, utcnow
 from portal.services.staff import accounts
@@ -27,7 +27,7 @@ ADMIN_PASSWORD = "harbor-lantern-cedar-quilt"
 @pytest.fixture(scope="module")
 def staff_server(make_fresh_app, tmp_path_factory):
     """gunicorn on a fresh database with an admin who uses an authenticator app."""
-    require(CHROMIUM is not None, "Debian's chromium is not installed")
+    require_chromium()
     app = make_fresh_app(tmp_path_factory.mktemp("staff-e2e"), {})
     with database_for_server(app) as now:
         admin = accounts.create_account(ADMIN_EMAIL, "管理 太郎", ["admin"], now)
