@@ -48,6 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchapp import sqlalchemy_url  # noqa: E402
+
 _HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 _ATTR = re.compile(r'(name|value)="([^"]*)"')
 _RECEIPT = re.compile(r'class="receipt-number">([^<]+)<')
@@ -311,7 +313,7 @@ def check_receipts(database_url: str, receipts: list[tuple[str, str, str, str]])
 
     from portal.models.comments import hash_access_key
 
-    engine = sa.create_engine(_sqlalchemy_url(database_url))
+    engine = sa.create_engine(sqlalchemy_url(database_url))
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text("SELECT receipt_number, body, access_key_hash FROM comments")
@@ -342,13 +344,6 @@ def check_receipts(database_url: str, receipts: list[tuple[str, str, str, str]])
 
 
 # -- the server under test ---------------------------------------------------------------------
-
-
-def _sqlalchemy_url(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def free_port() -> int:
@@ -427,39 +422,17 @@ def prepare_database(database_url: str | None, redis_url: str | None, workdir: s
     """An empty, migrated, seeded database with every measure open; returns its URL."""
     if not database_url:
         database_url = f"sqlite:///{workdir}/bench.sqlite3"
-    elif database_url.startswith(("postgres://", "postgresql://")):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(_sqlalchemy_url(database_url))
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
     if redis_url:
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
     # `portal db upgrade` and `portal seed --open-days 30`, in this process to save a start-up.
-    from flask_migrate import upgrade
+    from benchapp import fresh_app
 
-    from portal import create_app
-    from portal.cli import open_unscheduled_measures
     from portal.extensions import db
-    from portal.services.content.seed import seed_outline
 
-    app = create_app(
-        {
-            "PORTAL_ENV": "testing",
-            "SECRET_KEY": "setup",
-            "PORTAL_LOG_LEVEL": "WARNING",
-            "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
-        }
-    )
+    app = fresh_app(sqlalchemy_url(database_url), PORTAL_LOG_LEVEL="WARNING")
     with app.app_context():
-        upgrade()
-        seed_outline()
-        open_unscheduled_measures(30)
-        db.session.commit()
         db.engine.dispose()
     return database_url
 

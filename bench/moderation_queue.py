@@ -19,29 +19,24 @@ import argparse
 import hashlib
 import os
 import random
-import re
 import statistics
 import tempfile
 import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from benchapp import csrf_token, fresh_app, sqlalchemy_url
 
-from portal import create_app
-from portal.cli import open_unscheduled_measures
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Comment, Measure
 from portal.models.moderation import CommentTranslation
-from portal.services.content.seed import seed_outline
 from portal.services.moderation.corpus import bench_comments
 from portal.services.moderation.duplicates import regroup_measure
 from portal.services.moderation.review_queue import PAGE_SIZE, encode_key
 from portal.services.staff import accounts as staff_accounts
 
 PASSWORD = "bench-password-long-enough-2026"  # noqa: S105  (a throwaway bench account)
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 QUEUE = "/staff/moderation/"
 BATCH = 5000
 LIMIT_MS = 200
@@ -49,27 +44,7 @@ LIMIT_MS = 200
 
 def build_app(url: str):
     """The portal on a fresh, migrated database at `url`."""
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app(
-        {
-            "PORTAL_ENV": "testing",
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "PORTAL_GROUPING": "off",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        seed_outline()
-        open_unscheduled_measures(30)
-        db.session.commit()
-    return app
+    return fresh_app(url, RATELIMIT_ENABLED=False, PORTAL_GROUPING="off")
 
 
 def seed(app, count: int) -> None:
@@ -160,7 +135,7 @@ def logged_in_client(app):
     page = client.get("/staff/login").text
     response = client.post(
         "/staff/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": TOKEN.search(page)[1]},
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 302, response.status_code
     return client
@@ -240,10 +215,7 @@ def main() -> None:
             os.remove(path)
         run("SQLite", f"sqlite:///{path}", args.comments, not args.skip_regroup)
     if args.postgres:
-        url = args.postgres
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        run("PostgreSQL", url, args.comments, not args.skip_regroup)
+        run("PostgreSQL", sqlalchemy_url(args.postgres), args.comments, not args.skip_regroup)
 
 
 if __name__ == "__main__":

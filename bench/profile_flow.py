@@ -13,21 +13,17 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from benchapp import database_url, fresh_app  # noqa: E402
 from load import comment_text, hidden_fields  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
-from portal import create_app  # noqa: E402
-from portal.cli import open_unscheduled_measures  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.services.content.seed import seed_outline  # noqa: E402
 from portal.services.language import warm_up  # noqa: E402
 
 SLUGS = ["1-1", "1-2", "2-1", "3-2", "4-1", "5-3"]
@@ -35,30 +31,12 @@ SLUGS = ["1-1", "1-2", "2-1", "3-2", "4-1", "5-3"]
 
 def build_app():
     """The portal on a fresh database, every measure open."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        url = f"sqlite:///{tempfile.mkdtemp()}/profile.sqlite3"
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    app = create_app(
-        {
-            "PORTAL_ENV": "testing",
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "PORTAL_SUBMIT_LIMIT": "1000000 per minute",
-            "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
-            "PORTAL_LOG_LEVEL": "WARNING",
-        }
+    return fresh_app(
+        database_url("profile.sqlite3"),
+        PORTAL_SUBMIT_LIMIT="1000000 per minute",
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL", "memory://"),
+        PORTAL_LOG_LEVEL="WARNING",
     )
-    with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade()
-        seed_outline()
-        open_unscheduled_measures(30)
-        db.session.commit()
-    return app
 
 
 def main() -> None:

@@ -32,6 +32,9 @@ USE_POSTGRES = POSTGRES_URL.startswith("postgresql+psycopg://")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# What a resident is shown after sending a comment: a receipt number and an access key.
+RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
+KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
 
 
 def _test_config(database_uri: str, **extra) -> dict:
@@ -179,6 +182,21 @@ def submit(client):
         return client.post(path, data=data, follow_redirects=follow_redirects)
 
     return _submit
+
+
+def comment_receipt(submit, path: str, **fields) -> tuple[str, str]:
+    """Send a comment through the form; returns the receipt number and access key shown."""
+    page = submit(path, **fields).get_data(as_text=True)
+    return RECEIPT.search(page)[0], KEY.search(page)[0]
+
+
+def look_up_receipt(client, number: str, key: str, lang: str = "en"):
+    """Open a comment's status page as its resident does, with receipt number and access key."""
+    form = client.get(f"/{lang}/receipts").get_data(as_text=True)
+    return client.post(
+        f"/{lang}/receipts",
+        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(form)},
+    )
 
 
 STAFF_PASSWORD = "quiet-harbour-lantern-2026"

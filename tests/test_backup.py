@@ -8,12 +8,9 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-from conftest import USE_POSTGRES, csrf_token_from
+from conftest import USE_POSTGRES, comment_receipt, csrf_token_from, look_up_receipt
 
 from portal.extensions import db
-
-RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
-KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
 
 
 def _snapshot(app) -> dict:
@@ -27,21 +24,8 @@ def _snapshot(app) -> dict:
         return snapshot
 
 
-def _comment(submit, path, **fields):
-    page = submit(path, **fields).get_data(as_text=True)
-    return RECEIPT.search(page)[0], KEY.search(page)[0]
-
-
-def _lookup(client, number, key):
-    form = client.get("/en/receipts").get_data(as_text=True)
-    return client.post(
-        "/en/receipts",
-        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(form)},
-    )
-
-
 def _withdraw(client, number, key):
-    page = _lookup(client, number, key).get_data(as_text=True)
+    page = look_up_receipt(client, number, key).get_data(as_text=True)
     data = {"receipt_number": number, "access_key": key, "confirm": "y"}
     data["csrf_token"] = csrf_token_from(page)
     return client.post("/en/receipts/withdraw", data=data)
@@ -50,7 +34,9 @@ def _withdraw(client, number, key):
 def test_restore_brings_back_exactly_what_was_backed_up(
     app, client, runner, submit, open_measure, tmp_path
 ):
-    kept, kept_key = _comment(submit, open_measure, body="Before the backup", name="山田 花子")
+    kept, kept_key = comment_receipt(
+        submit, open_measure, body="Before the backup", name="山田 花子"
+    )
     before = _snapshot(app)
     backup = tmp_path / "backups" / "portal.backup"
     result = runner.invoke(args=["backup", str(backup)])
@@ -58,7 +44,9 @@ def test_restore_brings_back_exactly_what_was_backed_up(
     assert "Backup written" in result.output
     assert backup.stat().st_size > 0
 
-    later, later_key = _comment(submit, open_measure, body="After the backup", email="x@ex.jp")
+    later, later_key = comment_receipt(
+        submit, open_measure, body="After the backup", email="x@ex.jp"
+    )
     assert "Withdrawn by you." in _withdraw(client, kept, kept_key).get_data(as_text=True)
     assert _snapshot(app) != before
 
@@ -66,12 +54,12 @@ def test_restore_brings_back_exactly_what_was_backed_up(
     assert result.exit_code == 0, result.output
     assert _snapshot(app) == before
     # As residents see it: the withdrawn comment is under review again, the later one is gone.
-    restored_page = _lookup(client, kept, kept_key).get_data(as_text=True)
+    restored_page = look_up_receipt(client, kept, kept_key).get_data(as_text=True)
     assert "Received: waiting for review by city staff." in restored_page
     assert "Before the backup" in restored_page
-    assert _lookup(client, later, later_key).status_code == 404
+    assert look_up_receipt(client, later, later_key).status_code == 404
     # And the portal goes on numbering from the restored state.
-    newest, _key = _comment(submit, open_measure, body="After the restore")
+    newest, _key = comment_receipt(submit, open_measure, body="After the restore")
     assert newest != kept
 
 
@@ -80,7 +68,7 @@ def test_restore_asks_first_and_changes_nothing_when_refused(
 ):
     backup = tmp_path / "portal.backup"
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
-    _comment(submit, open_measure, body="Keep me")
+    comment_receipt(submit, open_measure, body="Keep me")
     after = _snapshot(app)
     result = runner.invoke(args=["restore", str(backup)], input="n\n")
     assert result.exit_code == 1
@@ -88,7 +76,7 @@ def test_restore_asks_first_and_changes_nothing_when_refused(
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, submit, open_measure, tmp_path):
-    _comment(submit, open_measure, body="Still here")
+    comment_receipt(submit, open_measure, body="Still here")
     before = _snapshot(app)
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a backup")
@@ -110,7 +98,7 @@ def test_backup_without_a_name_goes_to_the_instance_folder(app, runner):
 def test_sqlite_backup_is_consistent_while_a_write_is_in_progress(
     app, runner, submit, open_measure, tmp_path
 ):
-    _comment(submit, open_measure, body="Committed")
+    comment_receipt(submit, open_measure, body="Committed")
     database = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     writer = sqlite3.connect(database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")

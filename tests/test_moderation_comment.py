@@ -11,28 +11,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token_from, set_period, staff_login
+from conftest import comment_receipt, csrf_token_from, look_up_receipt, set_period, staff_login
 
 from portal.extensions import db
 from portal.models import AuditRecord, Comment
 from portal.models.moderation import CommentTranslation
 from portal.services import disclosure
-
-RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
-KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
-
-
-def _comment_via_form(submit, path, **fields):
-    page = submit(path, **fields).get_data(as_text=True)
-    return RECEIPT.search(page)[0], KEY.search(page)[0]
-
-
-def _lookup(client, number, key, lang="en"):
-    form = client.get(f"/{lang}/receipts").get_data(as_text=True)
-    return client.post(
-        f"/{lang}/receipts",
-        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(form)},
-    ).get_data(as_text=True)
 
 
 def _page(number):
@@ -72,7 +56,7 @@ def _status(app, number):
 @pytest.fixture
 def received(submit, open_measure):
     """A resident's comment with a phone number and a neighbour's name in it."""
-    return _comment_via_form(
+    return comment_receipt(
         submit,
         open_measure,
         body="隣の田中太郎さんが毎晩騒ぎます。私の電話は090-1234-5678です。",
@@ -147,7 +131,7 @@ def test_each_decision_reaches_the_receipt_page(
     assert response.status_code == 303
     assert _status(app, number) == status
     assert f"comment_{decision}" in _actions(app, number)
-    assert resident_sees in _lookup(app.test_client(), number, key)
+    assert resident_sees in look_up_receipt(app.test_client(), number, key).text
 
 
 def test_return_to_pending_after_hold(app, client, login_as, received):
@@ -156,7 +140,7 @@ def test_return_to_pending_after_hold(app, client, login_as, received):
     _post(client, number, "decide", {"decision": "hold"})
     assert _post(client, number, "decide", {"decision": "pending"}).status_code == 303
     assert _status(app, number) == "received"
-    assert "Received: waiting for review" in _lookup(app.test_client(), number, key)
+    assert "Received: waiting for review" in look_up_receipt(app.test_client(), number, key).text
     assert _actions(app, number)[-2:] == ["comment_hold", "comment_pending"]
 
 
@@ -170,7 +154,9 @@ def test_reject_needs_a_reason_and_keeps_the_note(app, client, login_as, receive
     done = _post(client, number, "reject", {"reason": "commercial", "note": "宣伝です"})
     assert done.status_code == 303
     assert _status(app, number) == "not_published"
-    assert "It is advertising or commercial." in _lookup(app.test_client(), number, key)
+    assert (
+        "It is advertising or commercial." in look_up_receipt(app.test_client(), number, key).text
+    )
     record = _audit(app, number, "comment_reject")
     assert record["reason"] == "commercial"
     assert record["note_given"] is True
@@ -218,7 +204,7 @@ def test_four_eyes_rejection_needs_a_second_moderator(app, client, make_staff, r
     proposed = _post(client, number, "reject", {"reason": "harms_others", "note": ""})
     assert proposed.status_code == 303
     assert _status(app, number) == "under_review"  # nobody silences a resident alone
-    assert "Under review by city staff." in _lookup(app.test_client(), number, key)
+    assert "Under review by city staff." in look_up_receipt(app.test_client(), number, key).text
     own = _post(client, number, "decide", {"decision": "confirm_rejection"})
     assert own.status_code == 409
     assert "a second moderator must confirm it" in own.get_data(as_text=True)
@@ -346,7 +332,7 @@ def test_suggestions_are_pre_marked_and_hidden_spans_never_reach_the_resident_pa
     assert response.status_code == 303
     _post(client, number, "decide", {"decision": "approve"})
     for lang, placeholder in (("ja", "[非公開]"), ("en", "[hidden]"), ("vi", "[đã ẩn]")):
-        resident = _lookup(app.test_client(), number, key, lang=lang)
+        resident = look_up_receipt(app.test_client(), number, key, lang=lang).text
         assert "090-1234-5678" not in resident
         assert "田中太郎" not in resident
         assert placeholder in resident
@@ -365,7 +351,7 @@ def test_suggestions_are_pre_marked_and_hidden_spans_never_reach_the_resident_pa
 def test_hide_every_occurrence_of_an_exact_text_and_show_it_again(
     app, client, login_as, submit, open_measure
 ):
-    number, key = _comment_via_form(
+    number, key = comment_receipt(
         submit, open_measure, body="山本商店の前が暗い。山本商店の看板も消えています。"
     )
     login_as("moderator")
@@ -373,7 +359,7 @@ def test_hide_every_occurrence_of_an_exact_text_and_show_it_again(
         client, number, "redactions", {"field": "body", "exact_text": "山本商店", "kind": "other"}
     )
     assert response.status_code == 303
-    resident = _lookup(app.test_client(), number, key, lang="ja")
+    resident = look_up_receipt(app.test_client(), number, key, lang="ja").text
     assert "山本商店" not in resident
     assert resident.count("[非公開]") == 2
     missing = _post(client, number, "redactions", {"field": "body", "exact_text": "存在しない語"})
@@ -385,7 +371,7 @@ def test_hide_every_occurrence_of_an_exact_text_and_show_it_again(
 
         first = db.session.scalar(sa.select(Redaction.id).order_by(Redaction.id))
     assert _post(client, number, f"redactions/{first}/remove").status_code == 303
-    assert _lookup(app.test_client(), number, key, lang="ja").count("[非公開]") == 1
+    assert look_up_receipt(app.test_client(), number, key, lang="ja").text.count("[非公開]") == 1
     assert "redaction_removed" in _actions(app, number)
 
 
@@ -396,7 +382,7 @@ def test_offsets_hide_a_span_and_bad_offsets_are_refused(app, client, login_as, 
         _post(client, number, "redactions", {"field": "body", "start": "0", "end": "1"}).status_code
         == 303
     )
-    assert _lookup(app.test_client(), number, key, lang="ja").count("[非公開]") == 1
+    assert look_up_receipt(app.test_client(), number, key, lang="ja").text.count("[非公開]") == 1
     too_far = _post(client, number, "redactions", {"field": "body", "start": "5", "end": "999"})
     assert too_far.status_code == 422
     assert "outside the text" in too_far.get_data(as_text=True)
@@ -421,7 +407,7 @@ def test_redactions_cannot_change_once_results_are_published(app, client, login_
 
 @pytest.fixture
 def vietnamese(submit, open_measure):
-    return _comment_via_form(
+    return comment_receipt(
         submit,
         open_measure,
         body="Tôi tên là Nguyễn Văn An. Xin hãy mở quầy vào thứ Bảy. Số điện thoại 080-2345-6789.",
@@ -573,13 +559,13 @@ def test_response_in_the_residents_language_or_in_japanese_with_a_note(
         },
     )
     assert saved.status_code == 303
-    vi = _lookup(app.test_client(), number, key, lang="vi")
+    vi = look_up_receipt(app.test_client(), number, key, lang="vi").text
     assert "Quầy vào thứ Bảy sẽ mở" in vi
     assert 'lang="vi"' in vi
-    en = _lookup(app.test_client(), number, key, lang="en")
+    en = look_up_receipt(app.test_client(), number, key, lang="en").text
     assert "土曜日の窓口は令和8年度から開設します。" in en
     assert "has not translated its response into this language" in en
-    ja = _lookup(app.test_client(), number, key, lang="ja")
+    ja = look_up_receipt(app.test_client(), number, key, lang="ja").text
     assert "土曜日の窓口は令和8年度から開設します。" in ja
     assert "市はこの言語への回答の翻訳を用意していません" not in ja
     assert "response_written" in _actions(app, number)
@@ -589,8 +575,8 @@ def test_response_in_the_residents_language_or_in_japanese_with_a_note(
 def test_response_for_a_group_is_written_once_for_all_its_comments(
     app, client, login_as, submit, open_measure
 ):
-    first = _comment_via_form(submit, open_measure, body="公園を増やしてください。その一")
-    second = _comment_via_form(submit, open_measure, body="公園を増やしてください。その二")
+    first = comment_receipt(submit, open_measure, body="公園を増やしてください。その一")
+    second = comment_receipt(submit, open_measure, body="公園を増やしてください。その二")
     with app.app_context():
         from portal.models.moderation import CampaignGroup
 
@@ -610,7 +596,10 @@ def test_response_for_a_group_is_written_once_for_all_its_comments(
         "response",
         {"category": "for_reference", "text_ja": "公園の整備は検討します。"},
     )
-    assert "公園の整備は検討します。" in _lookup(app.test_client(), second[0], second[1], lang="ja")
+    assert (
+        "公園の整備は検討します。"
+        in look_up_receipt(app.test_client(), second[0], second[1], lang="ja").text
+    )
 
 
 # --- links to other measures ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import RECEIPT, post_form, set_period
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -15,10 +16,8 @@ from portal.models import AuditRecord, Comment, Measure
 from portal.models.moderation import CommentTranslation
 from portal.services.resident.arrival import analyse_arrival
 from portal.services.resident.submission import CommentInput, ContactInput, submit_comment
-from tests.conftest import csrf_token_from, set_period
 
 QUEUE = "/staff/moderation/"
-RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
 
 
 @pytest.fixture
@@ -309,14 +308,8 @@ def test_bulk_decision_says_how_many_changed_and_which_did_not(client, login_as,
     ok = [add_comment(f"公園の意見{i}。") for i in range(3)]
     withdrawn = add_comment("取り下げた意見です。", status="withdrawn")
     login_as("moderator")
-    token = csrf_token_from(client.get(QUEUE).text)
-    response = client.post(
-        QUEUE,
-        data={
-            "csrf_token": token,
-            "decision": "approve",
-            "ids": _ids(app, [*ok, withdrawn]),
-        },
+    response = post_form(
+        client, QUEUE, QUEUE, {"decision": "approve", "ids": _ids(app, [*ok, withdrawn])}
     )
     assert response.status_code == 200
     page = response.text
@@ -338,19 +331,16 @@ def test_bulk_rejection_needs_a_reason_and_keeps_the_selection(client, login_as,
     receipts = [add_comment(f"宣伝です{i}。") for i in range(2)]
     login_as("moderator")
     ids = _ids(app, receipts)
-    token = csrf_token_from(client.get(QUEUE).text)
-    response = client.post(
-        QUEUE,
-        data={"csrf_token": token, "decision": "reject", "reason": "", "note": "広告", "ids": ids},
+    response = post_form(
+        client, QUEUE, QUEUE, {"decision": "reject", "reason": "", "note": "広告", "ids": ids}
     )
     assert response.status_code == 422
     assert "A rejection needs a reason." in response.text
     for comment_id in ids:
         assert f'value="{comment_id}" id="select-{comment_id}" checked' in response.text
     assert "広告</textarea>" in response.text
-    response = client.post(
-        QUEUE,
-        data={"csrf_token": token, "decision": "reject", "reason": "commercial", "ids": ids},
+    response = post_form(
+        client, QUEUE, QUEUE, {"decision": "reject", "reason": "commercial", "ids": ids}
     )
     assert "2 comments changed." in response.text
     with app.app_context():
@@ -360,8 +350,7 @@ def test_bulk_rejection_needs_a_reason_and_keeps_the_selection(client, login_as,
 def test_bulk_decision_without_selection_is_explained(client, login_as, add_comment):
     add_comment("意見です。")
     login_as("moderator")
-    token = csrf_token_from(client.get(QUEUE).text)
-    response = client.post(QUEUE, data={"csrf_token": token, "decision": "approve"})
+    response = post_form(client, QUEUE, QUEUE, {"decision": "approve"})
     assert response.status_code == 422
     assert "Select at least one comment." in response.text
 
@@ -370,15 +359,11 @@ def test_bulk_rejection_under_four_eyes_rule_is_only_proposed(client, login_as, 
     app.config["PORTAL_REJECTION_REVIEW"] = True
     receipt = add_comment("関係のない話です。")
     login_as("moderator")
-    token = csrf_token_from(client.get(QUEUE).text)
-    response = client.post(
+    response = post_form(
+        client,
         QUEUE,
-        data={
-            "csrf_token": token,
-            "decision": "reject",
-            "reason": "off_topic",
-            "ids": _ids(app, [receipt]),
-        },
+        QUEUE,
+        {"decision": "reject", "reason": "off_topic", "ids": _ids(app, [receipt])},
     )
     assert "1 comment changed." in response.text
     with app.app_context():

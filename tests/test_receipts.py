@@ -3,26 +3,10 @@
 import re
 
 import sqlalchemy as sa
-from conftest import csrf_token_from
+from conftest import KEY, comment_receipt, csrf_token_from, look_up_receipt
 
 from portal.extensions import db
 from portal.models import CityResponse, Comment
-
-RECEIPT = re.compile(r"PC-\d{4}-\d{6}")
-KEY = re.compile(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}")
-
-
-def _receipt(submit, path, **fields):
-    page = submit(path, **fields).get_data(as_text=True)
-    return RECEIPT.search(page)[0], KEY.search(page)[0]
-
-
-def _lookup(client, number, key, lang="en"):
-    form = client.get(f"/{lang}/receipts").get_data(as_text=True)
-    return client.post(
-        f"/{lang}/receipts",
-        data={"receipt_number": number, "access_key": key, "csrf_token": csrf_token_from(form)},
-    )
 
 
 def _withdraw(client, status_page, number, key, confirm="y"):
@@ -41,8 +25,8 @@ def _set_comment(app, **values):
 
 
 def test_right_key_shows_comment_and_status(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure, body="窓口を土曜日も開けてください。")
-    response = _lookup(client, number, key)
+    number, key = comment_receipt(submit, open_measure, body="窓口を土曜日も開けてください。")
+    response = look_up_receipt(client, number, key)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "窓口を土曜日も開けてください。" in page
@@ -51,15 +35,15 @@ def test_right_key_shows_comment_and_status(app, client, submit, open_measure):
 
 
 def test_key_is_forgiving_about_case_spaces_and_dashes(client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
+    number, key = comment_receipt(submit, open_measure)
     sloppy_key = " " + key.lower().replace("-", " ") + " "
-    assert _lookup(client, number.lower() + " ", sloppy_key).status_code == 200
+    assert look_up_receipt(client, number.lower() + " ", sloppy_key).status_code == 200
 
 
 def test_wrong_key_and_unknown_number_look_the_same(client, submit, open_measure):
-    number, key = _receipt(submit, open_measure, body="secret comment text")
-    wrong_key = _lookup(client, number, "AAAA-BBBB-CCCC")
-    unknown = _lookup(client, "PC-2026-999999", key)
+    number, key = comment_receipt(submit, open_measure, body="secret comment text")
+    wrong_key = look_up_receipt(client, number, "AAAA-BBBB-CCCC")
+    unknown = look_up_receipt(client, "PC-2026-999999", key)
     assert wrong_key.status_code == unknown.status_code == 404
     wrong_page, unknown_page = wrong_key.get_data(as_text=True), unknown.get_data(as_text=True)
     assert "secret comment text" not in wrong_page
@@ -87,9 +71,9 @@ def test_lookup_without_csrf_token_is_refused_kindly(client):
 
 
 def test_resident_sees_rejection_reason_then_city_response(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
+    number, key = comment_receipt(submit, open_measure)
     _set_comment(app, status="not_published", rejection_reason="personal_information")
-    page = _lookup(client, number, key).get_data(as_text=True)
+    page = look_up_receipt(client, number, key).get_data(as_text=True)
     assert "Not published." in page
     assert "It contains information that could identify a person." in page
     assert "Withdraw my comment" not in page
@@ -105,20 +89,22 @@ def test_resident_sees_rejection_reason_then_city_response(app, client, submit, 
             )
         )
         db.session.commit()
-    page = _lookup(client, number, key).get_data(as_text=True)
+    page = look_up_receipt(client, number, key).get_data(as_text=True)
     assert "The city's response" in page
     assert "ご意見は今後の参考とさせていただきます。" in page
 
 
 def test_published_comment_shows_published(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
+    number, key = comment_receipt(submit, open_measure)
     _set_comment(app, status="published")
-    assert "Published with the results" in _lookup(client, number, key).get_data(as_text=True)
+    assert "Published with the results" in look_up_receipt(client, number, key).get_data(
+        as_text=True
+    )
 
 
 def test_resident_withdraws_comment_under_review(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    status_page = _lookup(client, number, key).get_data(as_text=True)
+    number, key = comment_receipt(submit, open_measure)
+    status_page = look_up_receipt(client, number, key).get_data(as_text=True)
     assert "Withdraw my comment" in status_page
     response = _withdraw(client, status_page, number, key)
     page = response.get_data(as_text=True)
@@ -132,8 +118,8 @@ def test_resident_withdraws_comment_under_review(app, client, submit, open_measu
 
 
 def test_withdraw_with_wrong_key_changes_nothing(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    status_page = _lookup(client, number, key).get_data(as_text=True)
+    number, key = comment_receipt(submit, open_measure)
+    status_page = look_up_receipt(client, number, key).get_data(as_text=True)
     response = _withdraw(client, status_page, number, "ZZZZ-ZZZZ-ZZZZ")
     assert response.status_code == 404
     with app.app_context():
@@ -141,8 +127,8 @@ def test_withdraw_with_wrong_key_changes_nothing(app, client, submit, open_measu
 
 
 def test_decided_comment_cannot_be_withdrawn(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    status_page = _lookup(client, number, key).get_data(as_text=True)
+    number, key = comment_receipt(submit, open_measure)
+    status_page = look_up_receipt(client, number, key).get_data(as_text=True)
     _set_comment(app, status="published")
     response = _withdraw(client, status_page, number, key)
     assert response.status_code == 409
@@ -152,15 +138,15 @@ def test_decided_comment_cannot_be_withdrawn(app, client, submit, open_measure):
 
 
 def test_hostile_receipt_input_is_harmless(client):
-    response = _lookup(client, "<script>alert(1)</script>", "' OR 1=1 --")
+    response = look_up_receipt(client, "<script>alert(1)</script>", "' OR 1=1 --")
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "<script>alert(1)</script>" not in page
 
 
 def test_withdrawing_needs_a_confirmation(app, client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    status_page = _lookup(client, number, key).get_data(as_text=True)
+    number, key = comment_receipt(submit, open_measure)
+    status_page = look_up_receipt(client, number, key).get_data(as_text=True)
     response = _withdraw(client, status_page, number, key, confirm=None)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -224,15 +210,17 @@ def test_key_waiting_to_be_shown_is_not_readable_in_the_database(app, client, su
 
 
 def test_receipt_number_typed_without_hyphens_is_found(client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    assert _lookup(client, number.replace("-", ""), key).status_code == 200
+    number, key = comment_receipt(submit, open_measure)
+    assert look_up_receipt(client, number.replace("-", ""), key).status_code == 200
 
 
 def test_receipt_typed_with_a_japanese_keyboard_is_found(client, submit, open_measure):
     """Full-width letters, digits and dashes, as a Japanese input method types them."""
-    number, key = _receipt(submit, open_measure)
+    number, key = comment_receipt(submit, open_measure)
     full_width = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
-    response = _lookup(client, number.lower().translate(full_width), key.translate(full_width))
+    response = look_up_receipt(
+        client, number.lower().translate(full_width), key.translate(full_width)
+    )
     assert response.status_code == 200
     assert number in response.get_data(as_text=True)
 
@@ -246,13 +234,13 @@ def test_receipt_shows_where_to_look_it_up_and_prints_only_with_javascript(submi
 
 
 def test_status_heading_keeps_the_receipt_number_on_one_line(client, submit, open_measure):
-    number, key = _receipt(submit, open_measure)
-    page = _lookup(client, number, key).get_data(as_text=True)
+    number, key = comment_receipt(submit, open_measure)
+    page = look_up_receipt(client, number, key).get_data(as_text=True)
     assert f'<h1>Your comment <span class="nowrap">{number}</span></h1>' in page
 
 
 def test_not_found_lookup_is_announced_with_the_field(client):
-    response = _lookup(client, "PC-2026-999999", "ABCD-EFGH-JKMN")
+    response = look_up_receipt(client, "PC-2026-999999", "ABCD-EFGH-JKMN")
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "<title>Error: Check a comment you sent |" in page

@@ -70,6 +70,16 @@ def _comment(measure, body, now, language="ja", contact=None):
     return comment, key
 
 
+def _redact(comment_id, field, text, hidden, kind):
+    """Hide the words `hidden` of a comment's `field` (which reads `text`), as a moderator does."""
+    start = text.index(hidden)
+    db.session.add(
+        Redaction(
+            comment_id=comment_id, field=field, start=start, end=start + len(hidden), kind=kind
+        )
+    )
+
+
 @pytest.fixture
 def closed_measure(app, make_staff):
     """1-(1) after its period: approved comments (one with a hidden phone number, one in
@@ -99,27 +109,9 @@ def closed_measure(app, make_staff):
         for comment in [plain, vietnamese, *campaign, linked]:
             decide(comment, "approve", actor=actor, ip=None, now=now)
         decide(rejected, "reject", actor=actor, ip=None, now=now, reason="commercial")
-        start = plain.body.index(HIDDEN_PHONE)
-        db.session.add(
-            Redaction(
-                comment_id=plain.id,
-                field="body",
-                start=start,
-                end=start + len(HIDDEN_PHONE),
-                kind="phone",
-            )
-        )
+        _redact(plain.id, "body", plain.body, HIDDEN_PHONE, "phone")
         db.session.add(CommentTranslation(comment_id=vietnamese.id, text=VI_TRANSLATION))
-        name_at = VI_TRANSLATION.index(HIDDEN_NAME)
-        db.session.add(
-            Redaction(
-                comment_id=vietnamese.id,
-                field="translation",
-                start=name_at,
-                end=name_at + len(HIDDEN_NAME),
-                kind="name",
-            )
-        )
+        _redact(vietnamese.id, "translation", VI_TRANSLATION, HIDDEN_NAME, "name")
         group = CampaignGroup(
             measure_id=m1.id, representative_comment_id=campaign[1].id, confirmed=True
         )

@@ -253,6 +253,16 @@ def test_production_requires_a_second_factor(app, client, make_staff):
 # --- passwords ----------------------------------------------------------------------------
 
 
+def _change_password(client, new):
+    """Send the account page's password form: the current password, the new one twice."""
+    return post_form(
+        client,
+        "/staff/account/password",
+        "/staff/account/password",
+        {"current": STAFF_PASSWORD, "password": new, "confirm": new},
+    )
+
+
 @pytest.mark.parametrize(
     ("password", "message"),
     [
@@ -265,12 +275,7 @@ def test_production_requires_a_second_factor(app, client, make_staff):
 )
 def test_weak_passwords_are_refused(client, login_as, password, message):
     login_as("moderator")
-    response = post_form(
-        client,
-        "/staff/account/password",
-        "/staff/account/password",
-        {"current": STAFF_PASSWORD, "password": password, "confirm": password},
-    )
+    response = _change_password(client, password)
     assert response.status_code == 422
     assert message in response.text
 
@@ -281,12 +286,7 @@ def test_password_change_ends_other_sessions(app, client, login_as):
     staff_login(other, account["email"])
     assert other.get("/staff/").status_code == 200
     new = "lantern-orchard-pebble-river"
-    response = post_form(
-        client,
-        "/staff/account/password",
-        "/staff/account/password",
-        {"current": STAFF_PASSWORD, "password": new, "confirm": new},
-    )
+    response = _change_password(client, new)
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 200  # this browser stays logged in
     assert other.get("/staff/").status_code == 302

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from e2e.portal_server import CHROMIUM, chromium_browser, gunicorn_server, require
-from portal.database import utcnow
-from portal.extensions import db
-from portal.models import Measure
+from e2e.portal_server import (
+    chromium_browser,
+    database_for_server,
+    gunicorn_server,
+    open_for_comment,
+    require_chromium,
+)
 
 # Measures open for comment in the browser tests; the rest keep the seed's (unscheduled) state.
 OPEN_MEASURES = ("1-(1)", "1-(5)")
@@ -19,16 +21,11 @@ OPEN_MEASURES = ("1-(1)", "1-(5)")
 @pytest.fixture(scope="module")
 def live_server(make_fresh_app, tmp_path_factory):
     """The portal under gunicorn on a free loopback port, on a fresh seeded database."""
-    require(CHROMIUM is not None, "Debian's chromium is not installed")
+    require_chromium()
     app = make_fresh_app(tmp_path_factory.mktemp("e2e"), {})
-    with app.app_context():
-        now = utcnow()
+    with database_for_server(app) as now:
         for code in OPEN_MEASURES:
-            measure = db.session.scalar(sa.select(Measure).where(Measure.code == code))
-            measure.opens_at, measure.closes_at = now - timedelta(days=1), now + timedelta(days=20)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+            open_for_comment(code, now - timedelta(days=1), now + timedelta(days=20))
     database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
     with gunicorn_server(database_uri) as url:
         yield url

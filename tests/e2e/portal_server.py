@@ -18,9 +18,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Measure
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
@@ -45,6 +51,11 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_chromium() -> None:
+    """Skip without Debian's chromium on a developer's machine; fail in CI."""
+    require(CHROMIUM is not None, "Debian's chromium is not installed")
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGTERM if the test process dies without cleaning up (Linux only)."""
     try:
@@ -67,6 +78,23 @@ def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise RuntimeError("gunicorn did not answer in time")
+
+
+@contextmanager
+def database_for_server(app) -> Iterator[datetime]:
+    """Change a fresh app's database in its app context (yields now), then commit and close
+    every connection: the gunicorn started next is then the only one to hold the database."""
+    with app.app_context():
+        yield utcnow()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def open_for_comment(code: str, opens_at: datetime, closes_at: datetime) -> None:
+    """Set a measure's comment period (inside an app context)."""
+    measure = db.session.scalar(sa.select(Measure).where(Measure.code == code))
+    measure.opens_at, measure.closes_at = opens_at, closes_at
 
 
 @contextmanager

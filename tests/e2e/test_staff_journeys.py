@@ -6,12 +6,17 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-import sqlalchemy as sa
 
-from e2e.portal_server import AXE_SCRIPT, CHROMIUM, chromium_browser, gunicorn_server, require
+from e2e.portal_server import (
+    AXE_SCRIPT,
+    chromium_browser,
+    database_for_server,
+    gunicorn_server,
+    open_for_comment,
+    require,
+    require_chromium,
+)
 from portal.database import JAPAN, utcnow
-from portal.extensions import db
-from portal.models import Measure
 from portal.services.staff import accounts
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -22,18 +27,13 @@ ADMIN_PASSWORD = "harbor-lantern-cedar-quilt"
 @pytest.fixture(scope="module")
 def staff_server(make_fresh_app, tmp_path_factory):
     """gunicorn on a fresh database with an admin who uses an authenticator app."""
-    require(CHROMIUM is not None, "Debian's chromium is not installed")
+    require_chromium()
     app = make_fresh_app(tmp_path_factory.mktemp("staff-e2e"), {})
-    with app.app_context():
-        now = utcnow()
+    with database_for_server(app) as now:
         admin = accounts.create_account(ADMIN_EMAIL, "管理 太郎", ["admin"], now)
         accounts.set_password(admin, ADMIN_PASSWORD, now)
         admin.totp_secret = secret = accounts.new_totp_secret()
-        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(2)"))
-        measure.opens_at, measure.closes_at = now - timedelta(days=5), now + timedelta(days=30)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        open_for_comment("1-(2)", now - timedelta(days=5), now + timedelta(days=30))
     with (
         gunicorn_server(app.config["SQLALCHEMY_DATABASE_URI"]) as url,
         chromium_browser() as browser,
