@@ -17,9 +17,9 @@ from committee_data import HOSTILE, NEPALI, PHONE, SECRETS, VIETNAMESE, plant
 
 from portal.extensions import db
 from portal.models import AuditRecord, Comment
+from portal.services.cells import neutralise
 from portal.services.committee.exports import pdf as pdf_export
 from portal.services.committee.exports.json import load_schema
-from portal.services.committee.exports.rows import neutralise
 
 PAGES = [
     "/staff/committee/",

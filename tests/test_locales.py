@@ -327,7 +327,7 @@ def test_every_message_in_the_code_is_in_every_catalog():
 
 @pytest.mark.parametrize("tag", ["vi", "ne", "ja"])
 def test_server_error_page_is_translated(app, client, tag, monkeypatch):
-    import portal.public.routes as routes
+    import portal.public.routes.pages as routes
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

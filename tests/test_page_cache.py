@@ -12,7 +12,7 @@ from portal import create_app
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Comment, Measure, MeasureText
-from portal.public import routes
+from portal.public.routes import pages as routes
 
 _SUBMISSION = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
 

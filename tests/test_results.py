@@ -606,7 +606,7 @@ def test_long_results_pdf_is_drawn_aside_while_the_reader_is_asked_to_wait(
 
 
 def test_long_results_table_is_split_into_pages(app, client, login_as, closed_measure, monkeypatch):
-    import portal.public.routes as routes
+    import portal.public.routes.results as routes
 
     monkeypatch.setattr(routes, "ROWS_PAGE_SIZE", 2)
     _publish(app, client, login_as)

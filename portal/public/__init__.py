@@ -5,4 +5,5 @@ from flask import Blueprint
 bp = Blueprint("public", __name__, url_prefix="/<locale:lang_code>", template_folder="templates")
 root_bp = Blueprint("root", __name__)
 
-from portal.public import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# The view modules attach themselves to bp and root_bp.
+from portal.public.routes import commenting, pages, receipts, results  # noqa: E402,F401

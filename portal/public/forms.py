@@ -21,6 +21,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from portal.i18n import LOCALES
 from portal.models.comments import AgeBand, District, Position, RespondentType
+from portal.services.resident.submission import CommentInput, ContactInput
 from portal.services.sanitize import (
     clean_line,
     clean_text,
@@ -92,6 +93,17 @@ def _readable_everywhere(text: str) -> None:
         )
 
 
+def contact_input(form) -> ContactInput:
+    """The contact details of a comment form (a resident's, or a paper comment's) as the
+    submission service takes them; a field left empty is an empty string."""
+    return ContactInput(
+        name=form.name.data or "",
+        address=form.address.data or "",
+        email=form.email.data or "",
+        phone=form.phone.data or "",
+    )
+
+
 class CommentForm(FlaskForm):
     """A comment on one measure, with who is commenting and optional contact details."""
 
@@ -148,6 +160,18 @@ class CommentForm(FlaskForm):
             (Position.DISAGREE, _("disagree")),
             (Position.NEITHER, _("neither agree nor disagree")),
         ]
+
+    def comment_input(self) -> CommentInput:
+        """What the resident sent, as the submission service takes it."""
+        return CommentInput(
+            body=self.body.data,
+            declared_language=self.language.data,
+            respondent_type=self.respondent_type.data,
+            age_band=self.age_band.data,
+            district=self.district.data,
+            position=self.position.data,
+            contact=contact_input(self),
+        )
 
     def validate_body(self, field) -> None:
         """Not empty once cleaned, and within the length limit."""

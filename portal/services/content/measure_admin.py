@@ -11,7 +11,7 @@ from datetime import datetime
 
 from portal.models.measures import SOURCE_LOCALE, Measure, MeasureText
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions, audit
 
 TEXT_FIELDS = ("title", "summary", "body")
 
@@ -43,14 +43,8 @@ def edit_text(
         for other in measure.texts:
             if other.locale != SOURCE_LOCALE:
                 other.needs_review = True
-    audit.record(
-        "measure_text_edited",
-        actor=actor,
-        ip=ip,
-        object_type="measure",
-        object_id=measure.code,
-        details={"locale": locale, "changes": changed},
-        now=now,
+    actions.record(
+        "measure_text_edited", measure, actor=actor, ip=ip, now=now, locale=locale, changes=changed
     )
     return changed
 
@@ -78,13 +72,5 @@ def set_period(
     measure.open_period(opens_at, closes_at, short_reason)
     changed = audit.changes(before, _period_values(measure))
     if changed:
-        audit.record(
-            "period_changed",
-            actor=actor,
-            ip=ip,
-            object_type="measure",
-            object_id=measure.code,
-            details={"changes": changed},
-            now=now,
-        )
+        actions.record("period_changed", measure, actor=actor, ip=ip, now=now, changes=changed)
     return changed

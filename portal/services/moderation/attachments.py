@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Comment
 from portal.models.moderation import CommentAttachment
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions
 
 MAX_BYTES = 10 * 1024 * 1024
 _SIGNATURES = (
@@ -28,12 +28,8 @@ _SIGNATURES = (
 )
 
 
-class UploadRefused(Exception):
+class UploadRefused(actions.Refused):
     """The file cannot be kept; `code` says why (empty, too_large, type)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def sniff(data: bytes) -> str | None:
@@ -95,14 +91,15 @@ def store(
     )
     db.session.add(attachment)
     db.session.flush()
-    audit.record(
+    actions.record(
         "attachment_uploaded",
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"attachment": attachment.id, "content_type": content_type, "size": len(data)},
         now=now,
+        attachment=attachment.id,
+        content_type=content_type,
+        size=len(data),
     )
     return attachment
 

@@ -14,15 +14,11 @@ from portal.extensions import db
 from portal.models import Comment
 from portal.models.moderation import CampaignGroup, CityResponse
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions, audit
 
 
-class GroupRefused(Exception):
+class GroupRefused(actions.Refused):
     """The group action breaks a rule; `code` says which."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def members(group: CampaignGroup) -> list[Comment]:

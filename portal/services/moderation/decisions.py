@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.comments import RejectionReason
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions, audit
 
 
 class Decision(enum.StrEnum):
@@ -45,12 +45,8 @@ TARGET_STATUS = {
 }
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(actions.Refused):
     """The decision breaks a rule; `code` says which (for a message in the staff's language)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 class Conflict(DecisionRefused):
@@ -143,18 +139,15 @@ def decide(
         "rejection_reason": comment.rejection_reason,
         "rejection_proposed": comment.rejection_proposed_by_id is not None,
     }
-    audit.record(
+    actions.record(
         "rejection_proposed" if proposal_only else f"comment_{decision.value}",
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={
-            "changes": audit.changes(before, after),
-            "reason": reason,
-            "note_given": bool(note and note.strip()),
-        },
         now=now,
+        changes=audit.changes(before, after),
+        reason=reason,
+        note_given=bool(note and note.strip()),
     )
     db.session.flush()
     return comment.status

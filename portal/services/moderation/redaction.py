@@ -15,17 +15,13 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Comment, CommentTranslation, Redaction
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions
 
 FIELDS = ("body", "translation")
 
 
-class RedactionRefused(Exception):
+class RedactionRefused(actions.Refused):
     """The change is not allowed; `code` says why (for a message in the staff's language)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -128,14 +124,8 @@ def add(
         )
         added.append({"start": start, "end": end, "kind": kind})
     if added:
-        audit.record(
-            "redaction_added",
-            actor=actor,
-            ip=ip,
-            object_type="comment",
-            object_id=comment.receipt_number,
-            details={"field": field, "spans": added},
-            now=now,
+        actions.record(
+            "redaction_added", comment, actor=actor, ip=ip, now=now, field=field, spans=added
         )
         db.session.flush()
     return len(added)
@@ -149,17 +139,14 @@ def remove(
     redaction = db.session.get(Redaction, redaction_id)
     if redaction is None or redaction.comment_id != comment.id:
         raise RedactionRefused("not_found")
-    audit.record(
+    actions.record(
         "redaction_removed",
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={
-            "field": redaction.field,
-            "spans": [{"start": redaction.start, "end": redaction.end, "kind": redaction.kind}],
-        },
         now=now,
+        field=redaction.field,
+        spans=[{"start": redaction.start, "end": redaction.end, "kind": redaction.kind}],
     )
     db.session.delete(redaction)
     db.session.flush()
@@ -188,14 +175,15 @@ def carry_over_translation_spans(
         for word, kind in hidden_words.items()
         for start, end in occurrences(new_text, word)
     ]
-    audit.record(
+    actions.record(
         "redaction_removed",
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"field": "translation", "reason": "translation_changed", "count": len(old)},
         now=now,
+        field="translation",
+        reason="translation_changed",
+        count=len(old),
     )
     # The new translation is not saved yet when this runs: offsets are checked against it here.
     for start, end, kind in spans:
@@ -211,18 +199,15 @@ def carry_over_translation_spans(
             )
         )
     if spans:
-        audit.record(
+        actions.record(
             "redaction_added",
+            comment,
             actor=actor,
             ip=ip,
-            object_type="comment",
-            object_id=comment.receipt_number,
-            details={
-                "field": "translation",
-                "reason": "translation_changed",
-                "spans": [{"start": s, "end": e, "kind": k} for s, e, k in spans],
-            },
             now=now,
+            field="translation",
+            reason="translation_changed",
+            spans=[{"start": s, "end": e, "kind": k} for s, e, k in spans],
         )
     db.session.flush()
     return len(spans)

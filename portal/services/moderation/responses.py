@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Comment, CommentStatus, Measure
 from portal.models.moderation import CityResponse, CommentMeasureLink, ResponseCategory
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions, audit
 
 # The categories as Japanese results name them; these words are the official ones.
 CATEGORY_LABELS_JA = {
@@ -23,12 +23,8 @@ CATEGORY_LABELS_JA = {
 }
 
 
-class ResponseRefused(Exception):
+class ResponseRefused(actions.Refused):
     """The change is not allowed; `code` says why."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -101,18 +97,15 @@ def save_response(
     changes = audit.changes(before, after)
     # The city's own words are public once published, but the audit log records only which
     # fields changed (the category itself, which is a code).
-    audit.record(
+    actions.record(
         "response_written" if created else "response_changed",
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={
-            "fields": sorted(changes),
-            "category": response.category,
-            "group_id": comment.group_id,
-        },
         now=now,
+        fields=sorted(changes),
+        category=response.category,
+        group_id=comment.group_id,
     )
     db.session.flush()
     return response
@@ -143,15 +136,7 @@ def link_measure(
             comment_id=comment.id, measure_id=measure.id, linked_by_id=actor.id, linked_at=now
         )
     )
-    audit.record(
-        "measure_link_added",
-        actor=actor,
-        ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"measure": measure.code},
-        now=now,
-    )
+    actions.record("measure_link_added", comment, actor=actor, ip=ip, now=now, measure=measure.code)
     db.session.flush()
 
 
@@ -163,13 +148,7 @@ def unlink_measure(
     if link is None:
         raise ResponseRefused("not_linked")
     db.session.delete(link)
-    audit.record(
-        "measure_link_removed",
-        actor=actor,
-        ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"measure": measure.code},
-        now=now,
+    actions.record(
+        "measure_link_removed", comment, actor=actor, ip=ip, now=now, measure=measure.code
     )
     db.session.flush()

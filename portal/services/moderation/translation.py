@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import Comment, CommentTranslation
 from portal.models.moderation import TranslationMethod
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions, audit
 from portal.services.moderation import redaction
 
 log = logging.getLogger(__name__)
@@ -141,17 +141,14 @@ def _store(
     # A person who writes or edits the text has read it; a machine's text waits for review.
     translation.reviewed_by_id = actor.id if method == TranslationMethod.HUMAN else None
     translation.reviewed_at = now if method == TranslationMethod.HUMAN else None
-    audit.record(
+    actions.record(
         action,
+        comment,
         actor=actor,
         ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={
-            "changes": audit.changes(before, {"method": method}),
-            "text_changed": old_text != text,
-        },
         now=now,
+        changes=audit.changes(before, {"method": method}),
+        text_changed=old_text != text,
     )
     db.session.flush()
     return translation
@@ -204,13 +201,7 @@ def review(
     """A person confirms a machine translation as it stands: it may then be published."""
     translation.reviewed_by_id = actor.id
     translation.reviewed_at = now
-    audit.record(
-        "translation_reviewed",
-        actor=actor,
-        ip=ip,
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"method": translation.method},
-        now=now,
+    actions.record(
+        "translation_reviewed", comment, actor=actor, ip=ip, now=now, method=translation.method
     )
     db.session.flush()

@@ -176,15 +176,11 @@ def submit_comment(
     return comment, access_key
 
 
-def find_submission(submission_token: str) -> tuple[Comment, str] | None:
-    """The comment a form with this token already sent, and its access key; None if none."""
-    row = db.session.get(SubmissionToken, _token_hash(submission_token))
-    if row is None:
-        return None
-    # With its measure and area in the same query: the receipt names both.
-    comment = db.session.get(
+def _receipt_comment(comment_id: int) -> Comment | None:
+    """The comment with its measure and area in the same query: the receipt names both."""
+    return db.session.get(
         Comment,
-        row.comment_id,
+        comment_id,
         options=[
             joinedload(Comment.measure).options(
                 # the page shows one title (title_in), not every locale's full text
@@ -195,6 +191,14 @@ def find_submission(submission_token: str) -> tuple[Comment, str] | None:
             )
         ],
     )
+
+
+def find_submission(submission_token: str) -> tuple[Comment, str] | None:
+    """The comment a form with this token already sent, and its access key; None if none."""
+    row = db.session.get(SubmissionToken, _token_hash(submission_token))
+    if row is None:
+        return None
+    comment = _receipt_comment(row.comment_id)
     access_key = _unseal(row.sealed_key, submission_token)
     if comment is None or not comment.key_matches(access_key):
         return None
@@ -305,20 +309,7 @@ def claim_receipt(token: str, now: datetime) -> tuple[Comment, str] | None:
     if row is None or row.created_at < now - HANDOFF_LIFETIME:
         return None
     access_key = _xor(row.sealed_key, pad).decode("ascii", errors="replace")
-    # With its measure and area in the same query: the receipt names both.
-    comment = db.session.get(
-        Comment,
-        row.comment_id,
-        options=[
-            joinedload(Comment.measure).options(
-                # the page shows one title (title_in), not every locale's full text
-                lazyload(Measure.texts),
-                joinedload(Measure.area).options(
-                    lazyload(PriorityArea.texts), lazyload(PriorityArea.measures)
-                ),
-            )
-        ],
-    )
+    comment = _receipt_comment(row.comment_id)
     if comment is None or not comment.key_matches(access_key):
         return None
     return comment, access_key

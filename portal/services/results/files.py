@@ -21,7 +21,7 @@ from pathlib import Path
 from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE, Measure
 from portal.models.moderation import ResultsCorrection
-from portal.services.committee.exports.rows import neutralise
+from portal.services.cells import neutralise
 from portal.services.disclosure import Results
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ CSV_HEADER = (
 
 def _cell(value) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula (one rule for every
-    export: `exports.rows.neutralise`)."""
+    export: `cells.neutralise`)."""
     return neutralise("" if value is None else str(value))
 
 

@@ -21,19 +21,19 @@ from portal.models import Comment, CommentStatus
 from portal.models.measures import Measure, PeriodState
 from portal.models.moderation import CityResponse, ResultsCorrection
 from portal.models.staff import StaffUser
-from portal.services import audit
+from portal.services import actions
 from portal.services.disclosure import Results, build_results
 
 MAX_SUMMARY_LENGTH = 4000
 MAX_CORRECTION_LENGTH = 4000
 
 
-class ResultsRefused(Exception):
-    """A rule forbids the change; `code` says which (for a message in the admin's language)."""
+class ResultsRefused(actions.Refused):
+    """A rule forbids the change; `code` says which (for a message in the admin's language),
+    `count` how many comments or rows stand in the way."""
 
     def __init__(self, code: str, count: int = 0) -> None:
         super().__init__(code)
-        self.code = code
         self.count = count
 
 
@@ -81,19 +81,16 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
     if state.rows_without_response:
         raise ResultsRefused("rows_without_response", state.rows_without_response)
     measure.results_published_at = now
-    audit.record(
+    actions.record(
         "results_published",
+        measure,
         actor=actor,
         ip=ip,
-        object_type="measure",
-        object_id=measure.code,
-        details={
-            "rows": len(state.results.rows),
-            "comments": state.results.figures.comments,
-            "published": state.results.figures.published,
-            "not_published": state.results.figures.not_published,
-        },
         now=now,
+        rows=len(state.results.rows),
+        comments=state.results.figures.comments,
+        published=state.results.figures.published,
+        not_published=state.results.figures.not_published,
     )
     db.session.flush()
 
@@ -117,15 +114,15 @@ def set_summary(
         return False
     response.summary = summary
     response.updated_at = now
-    audit.record(
+    # that it changed, not what it says: the summary retells a resident's words
+    actions.record(
         "results_summary_edited",
+        measure,
         actor=actor,
         ip=ip,
-        object_type="measure",
-        object_id=measure.code,
-        # that it changed, not what it says: the summary retells a resident's words
-        details={"response_id": response.id, "summary": "written" if summary else "cleared"},
         now=now,
+        response_id=response.id,
+        summary="written" if summary else "cleared",
     )
     db.session.flush()
     return True
@@ -147,14 +144,14 @@ def add_correction(
     )
     db.session.add(correction)
     db.session.flush()
-    audit.record(
+    actions.record(
         "results_corrected",
+        measure,
         actor=actor,
         ip=ip,
-        object_type="measure",
-        object_id=measure.code,
-        details={"correction_id": correction.id, "length": len(note)},
         now=now,
+        correction_id=correction.id,
+        length=len(note),
     )
     return correction
 

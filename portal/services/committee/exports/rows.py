@@ -2,14 +2,14 @@
 
 The order and the set of columns is `disclosure.COMMITTEE_FIELDS`; nothing else can reach a
 file. Codes become the Japanese words a committee member reads; spreadsheet cells are
-neutralised against formula injection here, once, for CSV and XLSX alike.
+neutralised against formula injection here (`cells.neutralise`), once, for CSV and XLSX alike.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from portal.services.cells import neutralise
 from portal.services.disclosure import COMMITTEE_FIELDS, committee_disclosures
 
 HEADERS_JA = {
@@ -102,27 +102,12 @@ LABELS_JA = {
     },
 }
 
-# OWASP CSV injection: a cell a spreadsheet would read as a formula (CWE-1236); ASVS adds NUL.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)*|\d*\.\d+)")
-
 
 def label(dimension: str, value) -> str:
     """The Japanese word for a code (the code itself when unknown, "" when not given)."""
     if value is None or value == "":
         return ""
     return LABELS_JA.get(dimension, {}).get(value, str(value))
-
-
-def neutralise(cell: str) -> str:
-    """A cell that cannot run as a formula: an apostrophe before a formula-like start.
-
-    A plain number (-5, +3.5) stays as it is: a spreadsheet reads it as a number, which runs
-    nothing, and a committee member reads -5 rather than '-5.
-    """
-    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
 
 
 def header(english: bool = False) -> list[str]:

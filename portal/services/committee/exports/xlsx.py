@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from portal.services.committee.exports.rows import committee_rows, header, label, neutralise
+from portal.services.cells import neutralise
+from portal.services.committee.exports.rows import committee_rows, header, label
 from portal.services.committee.summaries import figures_for
 from portal.services.disclosure import COMMITTEE_FIELDS
 

@@ -1,0 +1,131 @@
+"""Sending a comment: the measure's form on POST, and the receipt shown once right after."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from portal import metrics
+from portal.database import utcnow
+from portal.extensions import db, limiter
+from portal.logs import describe_error
+from portal.public import bp
+from portal.public.routes import comment_form, measure_or_404, render_measure
+from portal.public.routes.pages import measure_page
+from portal.services import jobs
+from portal.services.disclosure import own_text_for_author
+from portal.services.resident.arrival import after_arrival
+from portal.services.resident.submission import (
+    EmptyComment,
+    PeriodNotOpen,
+    claim_receipt,
+    find_submission,
+    hand_off_receipt,
+    submit_comment,
+)
+from portal.services.sanitize import clean_text
+
+log = logging.getLogger(__name__)
+FRESH_RECEIPT = "fresh_receipt"
+
+
+def _submit_limit() -> str:
+    return current_app.config["PORTAL_SUBMIT_LIMIT"]
+
+
+@bp.route("/measures/<slug>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def measure(slug: str):
+    """A measure's full text, and on POST a resident's comment on it."""
+    if request.method != "POST":  # GET, and HEAD, which must not run the submission
+        return measure_page(slug)
+    measure = measure_or_404(slug)
+    form = comment_form()
+    now = utcnow()
+    if not measure.accepts_comments(now):
+        return render_measure(
+            measure,
+            form,
+            409,
+            _("This measure is not open for comments, so your comment was not sent."),
+        )
+    if not form.validate():
+        return render_measure(measure, form, 422)
+    data = form.comment_input()
+    token = form.submission_token.data
+    try:
+        stored = True
+        try:
+            comment, access_key = submit_comment(measure, data, now, token)
+        except IntegrityError:
+            # This form was sent before (a double click, a retry, the back button): the same
+            # text gets the first receipt again; a changed text is a comment of its own.
+            db.session.rollback()
+            earlier = find_submission(token)
+            if earlier is None:
+                raise
+            comment, access_key = earlier
+            stored = comment.body != clean_text(data.body)
+            if stored:
+                comment, access_key = submit_comment(measure, data, now)
+        handoff = hand_off_receipt(comment, access_key, now)
+        # Read before the commit expires them: reloading would cost a query each.
+        comment_id, receipt_number = comment.id, comment.receipt_number
+        language, code = comment.declared_language, measure.code
+        db.session.commit()
+    except (PeriodNotOpen, EmptyComment):
+        db.session.rollback()
+        return render_measure(measure, form, 409, _("Your comment could not be accepted."))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("comment on %s could not be stored: %s", measure.code, describe_error(error))
+        metrics.error("storage")
+        return render_measure(
+            measure,
+            form,
+            503,
+            _(
+                "Sorry, your comment could not be saved because of a problem on our side. "
+                "Nothing was sent. Your text is still below: please try again in a moment."
+            ),
+        )
+    if stored:
+        log.info("comment %s received on %s", receipt_number, code)
+        metrics.comment_received(language)
+        after_arrival(current_app._get_current_object(), comment_id)
+        # Tokens expire after hours; a sweep every few hundred comments keeps the table small.
+        if secrets.randbelow(256) == 0:
+            jobs.enqueue("portal.services.resident.submission.purge_expired_submission_tokens")
+    else:
+        log.info("comment %s sent again on %s: first receipt shown", receipt_number, code)
+    # Only a token that unseals the key goes into the (readable, replayable) session cookie.
+    session[FRESH_RECEIPT] = handoff
+    return redirect(url_for("public.new_receipt"), code=303)
+
+
+@bp.route("/receipts/new")
+def new_receipt():
+    """The receipt, shown once right after submitting: number, access key and the comment."""
+    token = session.get(FRESH_RECEIPT)
+    claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
+    if claimed is None:
+        db.session.commit()
+        session.pop(FRESH_RECEIPT, None)
+        return redirect(url_for("public.lookup_receipt"))
+    comment, access_key = claimed
+    response = render_template(
+        "public/receipt_new.html",
+        comment=comment,
+        access_key=access_key,
+        # Not the city's response: a comment received minutes ago has none yet.
+        comment_text=own_text_for_author(comment, _("[hidden]")),
+    )
+    # The hand-off is used up only once the page is built and the deletion committed: if the
+    # database fails before that, the 503 leaves both in place and a reload shows the receipt.
+    db.session.commit()
+    session.pop(FRESH_RECEIPT, None)
+    return response, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,157 @@
+"""The published results of a measure: the table with the city's view, the annex of full
+texts, and the same as a PDF for printing and as open data (CSV, JSON). Nothing of a measure's
+comments is shown before its results are published."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.database import utcnow
+from portal.models import Measure
+from portal.public import bp
+from portal.public.routes import measure_or_404
+from portal.services.disclosure import build_results, results_are_public
+from portal.services.results import files as result_files
+from portal.services.results.publication import corrections_of
+
+ANNEX_PAGE_SIZE = 100
+# A phone stays usable with a few hundred rows per page; most consultations fit on one.
+ROWS_PAGE_SIZE = 200
+
+
+def results_row_url(measure: Measure, number: int) -> str:
+    """The address of one row of a measure's results table, on the page that holds it."""
+    page = (number - 1) // ROWS_PAGE_SIZE + 1
+    return url_for(
+        "public.results",
+        slug=measure.slug,
+        page=page if page > 1 else None,
+        _anchor=f"row-{number}",
+    )
+
+
+@bp.app_context_processor
+def _results_helpers() -> dict:
+    return {"results_row_url": results_row_url}
+
+
+def _published_measure_or_404(slug: str) -> Measure:
+    """The measure, if its results are published; nothing of its comments otherwise."""
+    measure = measure_or_404(slug)
+    if not results_are_public(measure, utcnow()):
+        abort(404)
+    return measure
+
+
+def _withheld() -> str:
+    return _("[withheld]")
+
+
+def _page_of(count: int, size: int) -> tuple[int, int, int]:
+    """The page the request asks for among `count` items, `size` a page: (number, pages, first
+    index); a 404 for a page that does not exist."""
+    pages = max(1, math.ceil(count / size))
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= pages:
+        abort(404)
+    return number, pages, (number - 1) * size
+
+
+@bp.route("/measures/<slug>/results")
+def results(slug: str):
+    """The published results: figures, the table of opinions and the city's view, corrections."""
+    measure = measure_or_404(slug)
+    now = utcnow()
+    if not results_are_public(measure, now):
+        return render_template("public/results_pending.html", measure=measure, now=now), 404
+    results = build_results(measure, _withheld())
+    number, pages, start = _page_of(len(results.rows), ROWS_PAGE_SIZE)
+    return render_template(
+        "public/results.html",
+        measure=measure,
+        results=results,
+        rows=results.rows[start : start + ROWS_PAGE_SIZE],
+        page={"number": number, "pages": pages},
+        corrections=corrections_of(measure),
+        now=now,
+    )
+
+
+@bp.route("/measures/<slug>/results/comments")
+def results_comments(slug: str):
+    """The annex: the full text of every published comment (the law allows summaries only
+    while the full texts stay available)."""
+    measure = _published_measure_or_404(slug)
+    entries = build_results(measure, _withheld()).annex
+    number, _pages, start = _page_of(len(entries), ANNEX_PAGE_SIZE)
+    shown = entries[start : start + ANNEX_PAGE_SIZE]
+    page = {
+        "number": number,
+        "entries": shown,
+        "first": start + 1,
+        "last": start + len(shown),
+        "total": len(entries),
+    }
+    return render_template(
+        "public/results_comments.html", measure=measure, page=page, placeholder=_withheld()
+    )
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/measures/<slug>/results.pdf")
+def results_pdf(slug: str):
+    """The results for printing, in the reader's language."""
+    measure = _published_measure_or_404(slug)
+    results = build_results(measure, _withheld())
+    html = render_template(
+        "public/results_print.html",
+        measure=measure,
+        results=results,
+        corrections=corrections_of(measure),
+    )
+    setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
+    cache = Path(setting) if setting else None
+    pdf = result_files.cached_pdf(html, cache)
+    if pdf is None:
+        if (
+            cache is None
+            or len(results.rows) <= current_app.config["PORTAL_RESULTS_PDF_INLINE_ROWS"]
+        ):
+            pdf = result_files.results_pdf(html, cache)
+        else:
+            # a long table takes a worker for many seconds: draw it aside, ask to come back
+            result_files.draw_in_background(html, cache)
+            return (
+                render_template("public/results_pdf_pending.html", measure=measure),
+                202,
+                {"Retry-After": "30", "Refresh": "30", "Cache-Control": "no-store"},
+            )
+    return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
+
+
+@bp.route("/measures/<slug>/results.csv")
+def results_csv(slug: str):
+    """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    data = result_files.results_csv(build_results(measure))
+    return _download(data, "text/csv", f"results-{measure.slug}.csv")
+
+
+@bp.route("/measures/<slug>/results.json")
+def results_json(slug: str):
+    """The results, full texts included, as open data (JSON, CC BY 4.0)."""
+    measure = _published_measure_or_404(slug)
+    url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
+    data = result_files.results_json(measure, build_results(measure), corrections_of(measure), url)
+    return _download(data, "application/json", f"results-{measure.slug}.json")

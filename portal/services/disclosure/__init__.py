@@ -1,0 +1,68 @@
+"""The one place that decides what may leave the staff side, and in what form.
+
+Every page outside the staff screens and every export builds what it shows from here. The rule:
+- a comment's text leaves only when the comment is approved (status ``published``), and always
+  with its redactions applied (each hidden span becomes a placeholder);
+- its Japanese translation leaves only when a person wrote or reviewed it, redacted the same way;
+- contact details, access keys, staff notes and the unredacted text never leave; comments that
+  are pending, held, rejected or withdrawn leave only as counts.
+
+`rules` holds that rule and the allow-lists (`COMMITTEE_FIELDS`, `PUBLIC_FIELDS` and the open
+data's `PUBLIC_RESULT_ROW_FIELDS`, `PUBLIC_ANNEX_FIELDS`: an export writes these keys and no
+others); `results` builds a measure's published results and `committee` the committee's
+disclosures, both only from what `rules` returns. Import from this package, not its modules.
+"""
+
+from portal.services.disclosure.committee import committee_disclosures
+from portal.services.disclosure.results import (
+    AnnexEntry,
+    Results,
+    ResultsFigures,
+    ResultsRow,
+    build_results,
+    comment_language,
+    results_row_of,
+)
+from portal.services.disclosure.rules import (
+    COMMITTEE_FIELDS,
+    PLACEHOLDER_JA,
+    PUBLIC_ANNEX_FIELDS,
+    PUBLIC_FIELDS,
+    PUBLIC_RESULT_ROW_FIELDS,
+    Disclosure,
+    disclose,
+    may_disclose_text,
+    merge_spans,
+    own_text_for_author,
+    public_text,
+    public_translation,
+    redact,
+    results_are_public,
+    spans_of,
+)
+
+__all__ = [
+    "COMMITTEE_FIELDS",
+    "PLACEHOLDER_JA",
+    "PUBLIC_ANNEX_FIELDS",
+    "PUBLIC_FIELDS",
+    "PUBLIC_RESULT_ROW_FIELDS",
+    "AnnexEntry",
+    "Disclosure",
+    "Results",
+    "ResultsFigures",
+    "ResultsRow",
+    "build_results",
+    "comment_language",
+    "committee_disclosures",
+    "disclose",
+    "may_disclose_text",
+    "merge_spans",
+    "own_text_for_author",
+    "public_text",
+    "public_translation",
+    "redact",
+    "results_are_public",
+    "results_row_of",
+    "spans_of",
+]

@@ -1,0 +1,206 @@
+"""The rule itself: which words of a comment may leave the staff side, redacted how, and the
+allow-lists that name the only keys an audience may receive.
+
+Everything that shows or exports a comment's text outside the staff screens gets it from a
+function of this module; `results` and `committee` only arrange what these functions return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Comment, CommentStatus, CommentTranslation, Redaction
+from portal.models.measures import Measure
+
+PLACEHOLDER_JA = "[非公開]"
+
+# What the external committee may receive for each approved comment.
+COMMITTEE_FIELDS = (
+    "receipt_number",
+    "measure_code",
+    "also_concerns",
+    "received_on",
+    "channel",
+    "language",
+    "respondent_type",
+    "age_band",
+    "district",
+    "position",
+    "text",
+    "translation_ja",
+    "group_id",
+    "group_size",
+    "response_category",
+    "response_ja",
+)
+# What anyone may read once a measure's results are published.
+PUBLIC_FIELDS = (
+    "measure_code",
+    "language",
+    "text",
+    "translation_ja",
+    "response_category",
+    "response_ja",
+    "group_size",
+)
+# What the open data of a measure's results (行政手続法 Art. 43) holds for each row of the
+# table, and for each comment of the annex: these keys and no others.
+PUBLIC_RESULT_ROW_FIELDS = (
+    "number",
+    "measure_code",
+    "reposted_from",
+    "summary",
+    "summary_language",
+    "count",
+    "response_category",
+    "response_ja",
+    "response_translation",
+    "response_translation_language",
+)
+PUBLIC_ANNEX_FIELDS = ("row_number", "measure_code", "language", "text", "translation_ja")
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans as one, in order."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def redact(text: str, spans: list[tuple[int, int]], placeholder: str = PLACEHOLDER_JA) -> str:
+    """`text` with every span (code-point offsets, end exclusive) replaced by `placeholder`."""
+    pieces, position = [], 0
+    for start, end in merge_spans([(max(0, s), min(len(text), e)) for s, e in spans if e > s]):
+        pieces.append(text[position:start])
+        pieces.append(placeholder)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def spans_of(comment_id: int, field: str) -> list[tuple[int, int]]:
+    """The redacted spans of one field ("body" or "translation") of a comment."""
+    return [
+        (start, end)
+        for start, end in db.session.execute(
+            select(Redaction.start, Redaction.end).where(
+                Redaction.comment_id == comment_id, Redaction.field == field
+            )
+        )
+    ]
+
+
+def may_disclose_text(comment: Comment) -> bool:
+    """Only an approved comment's words ever leave the staff side."""
+    return comment.status == CommentStatus.PUBLISHED
+
+
+def results_are_public(measure: Measure, now: datetime) -> bool:
+    """Nothing of a measure's comments is public until an admin has published its results."""
+    return measure.results_published_at is not None and measure.results_published_at <= now
+
+
+def public_text(comment: Comment, placeholder: str = PLACEHOLDER_JA) -> str | None:
+    """The comment's text as it may be shown outside the staff side, or None."""
+    if not may_disclose_text(comment):
+        return None
+    return redact(comment.body, spans_of(comment.id, "body"), placeholder)
+
+
+def public_translation(comment: Comment, placeholder: str = PLACEHOLDER_JA) -> str | None:
+    """The reviewed Japanese translation, redacted, or None."""
+    if not may_disclose_text(comment):
+        return None
+    translation = db.session.scalar(
+        select(CommentTranslation).where(
+            CommentTranslation.comment_id == comment.id, CommentTranslation.language == "ja"
+        )
+    )
+    if translation is None or not translation.publishable:
+        return None
+    return redact(translation.text, spans_of(comment.id, "translation"), placeholder)
+
+
+def own_text_for_author(comment: Comment, placeholder: str) -> str:
+    """What the receipt page shows of the comment: its text with every span a moderator hid.
+
+    The key holder wrote the text, but a key can be shared or stolen: a hidden span (a
+    neighbour's name, a phone number) leaves the staff side nowhere, this page included.
+    """
+    return redact(comment.body, spans_of(comment.id, "body"), placeholder)
+
+
+class Redactions:
+    """`public_text` and `public_translation` for many approved comments at once: the hidden
+    spans and Japanese translations of each batch are read in one query each (`load`).
+
+    Callers pass the ids of approved comments only (`may_disclose_text`).
+    """
+
+    def __init__(self, placeholder: str = PLACEHOLDER_JA) -> None:
+        self.placeholder = placeholder
+        self._spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        self._translations: dict[int, CommentTranslation] = {}
+
+    def load(self, ids: list[int]) -> None:
+        """Read the spans and the Japanese translations of `ids` (a few hundred at a time)."""
+        for cid, field, start, end in db.session.execute(
+            select(Redaction.comment_id, Redaction.field, Redaction.start, Redaction.end).where(
+                Redaction.comment_id.in_(ids)
+            )
+        ):
+            self._spans.setdefault((cid, field), []).append((start, end))
+        for translation in db.session.scalars(
+            select(CommentTranslation).where(
+                CommentTranslation.comment_id.in_(ids), CommentTranslation.language == "ja"
+            )
+        ):
+            self._translations[translation.comment_id] = translation
+
+    def text(self, comment_id: int, body: str) -> str:
+        """The comment's text with every hidden span a placeholder."""
+        return redact(body, self._spans.get((comment_id, "body"), []), self.placeholder)
+
+    def translation(self, comment_id: int) -> str | None:
+        """The reviewed Japanese translation, redacted the same way, or None."""
+        translation = self._translations.get(comment_id)
+        if translation is None or not translation.publishable:
+            return None
+        spans = self._spans.get((comment_id, "translation"), [])
+        return redact(translation.text, spans, self.placeholder)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One approved comment as an audience may receive it (keys from the allow-list only)."""
+
+    fields: dict
+
+    def __getitem__(self, key: str):
+        return self.fields[key]
+
+
+def disclose(values: dict, audience: str) -> Disclosure:
+    """Keep only the keys `audience` may receive ("committee" or "public")."""
+    allowed = {"committee": COMMITTEE_FIELDS, "public": PUBLIC_FIELDS}[audience]
+    return Disclosure({key: values.get(key) for key in allowed})
+
+
+class OpenData:
+    """A record of the published results whose open data is its allow-list `FIELDS` and
+    nothing else it carries."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def public_fields(self) -> dict:
+        """The record as open data (allow-list only)."""
+        return {key: getattr(self, key) for key in self.FIELDS}
