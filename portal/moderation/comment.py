@@ -37,7 +37,7 @@ from portal.moderation.forms import (
     TranslationForm,
 )
 from portal.moderation.labels import CHANNEL_LABELS, STATUS_LABELS, refusal_text
-from portal.services import audit
+from portal.services import actions, audit
 from portal.services.moderation import pii, redaction, responses, translation
 from portal.staff_access import client_address, current_staff
 
@@ -110,13 +110,13 @@ def change_comment(
     *,
     form_key: str | None = None,
     anchor: str = "",
-    refused: tuple[type[Exception], ...] = (),
     refusal_status: Callable[[str], int] = lambda code: 409,
 ):
     """A change to one comment: the POST shape of every action on the comment page.
 
     `apply` makes the change through a service and returns the message to flash (or the message
-    and its category); it raises `PageProblem`, or one of `refused` (with a `code`), to refuse.
+    and its category); it raises `PageProblem`, or the service raises `actions.Refused` (with
+    the `code` of the rule), to refuse.
     `form_key` names the form on the page, to show it again with its errors; without one, an
     invalid form (a button's) is a bad request.
     """
@@ -135,7 +135,7 @@ def change_comment(
         if problem.message:
             flash(problem.message, "error")
         return render_comment(comment, problem.status, **shown)
-    except refused as refusal:
+    except actions.Refused as refusal:
         db.session.rollback()
         flash(refusal_text(refusal.code), "error")
         return render_comment(comment, refusal_status(refusal.code), **shown)

@@ -16,12 +16,12 @@ from portal.models.moderation import CommentAttachment
 from portal.moderation import bp
 from portal.moderation.comment import FRESH_PAPER, back
 from portal.moderation.forms import PaperCommentForm
+from portal.public.forms import contact_input
 from portal.services import audit
 from portal.services.moderation import attachments
 from portal.services.resident.arrival import after_arrival
 from portal.services.resident.submission import (
     CommentInput,
-    ContactInput,
     EmptyComment,
     PeriodNotOpen,
     submit_comment,
@@ -113,12 +113,7 @@ def _comment_input(form: PaperCommentForm, received_at: datetime) -> CommentInpu
         body=form.body.data,
         declared_language=form.language.data,
         respondent_type=form.respondent_type.data,
-        contact=ContactInput(
-            name=form.name.data or "",
-            address=form.address.data or "",
-            email=form.email.data or "",
-            phone=form.phone.data or "",
-        ),
+        contact=contact_input(form),
         channel=form.channel.data,
         received_at=received_at,
     )

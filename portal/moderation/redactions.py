@@ -61,7 +61,6 @@ def comment_redact(receipt: str):
         apply,
         form_key=f"{field}_redaction_form",
         anchor="#redaction-" + field,
-        refused=(redaction.RedactionRefused,),
         refusal_status=lambda code: 409 if code == "results_published" else 422,
     )
 
@@ -74,4 +73,4 @@ def comment_unredact(receipt: str, redaction_id: int):
         redaction.remove(comment, redaction_id, **staff.audit)
         return _("The span is shown again.")
 
-    return change_comment(receipt, ActionForm(), apply, refused=(redaction.RedactionRefused,))
+    return change_comment(receipt, ActionForm(), apply)

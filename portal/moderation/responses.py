@@ -12,8 +12,6 @@ from portal.moderation.comment import change_comment, chosen_wording
 from portal.moderation.forms import ActionForm, LinkForm, ResponseForm
 from portal.services.moderation import responses, translation
 
-REFUSED = (responses.ResponseRefused,)
-
 
 @bp.route("/comments/<receipt>/response", methods=["POST"])
 def comment_response(receipt: str):
@@ -35,9 +33,7 @@ def comment_response(receipt: str):
         responses.save_response(comment, data, **staff.audit)
         return _("The city's response is saved.")
 
-    return change_comment(
-        receipt, form, apply, form_key="response_form", anchor="#response", refused=REFUSED
-    )
+    return change_comment(receipt, form, apply, form_key="response_form", anchor="#response")
 
 
 @bp.route("/comments/<receipt>/links", methods=["POST"])
@@ -51,9 +47,7 @@ def comment_link(receipt: str):
         responses.link_measure(comment, measure, **staff.audit)
         return _("Linked to %(code)s.", code=measure.code)
 
-    return change_comment(
-        receipt, form, apply, form_key="link_form", anchor="#links", refused=REFUSED
-    )
+    return change_comment(receipt, form, apply, form_key="link_form", anchor="#links")
 
 
 @bp.route("/comments/<receipt>/links/<int:measure_id>/remove", methods=["POST"])
@@ -65,4 +59,4 @@ def comment_unlink(receipt: str, measure_id: int):
         responses.unlink_measure(comment, measure, **staff.audit)
         return _("Link to %(code)s removed.", code=measure.code)
 
-    return change_comment(receipt, ActionForm(), apply, anchor="#links", refused=REFUSED)
+    return change_comment(receipt, ActionForm(), apply, anchor="#links")
