@@ -199,6 +199,19 @@ def second_factor_required() -> bool:
     return current_app.config["PORTAL_REQUIRE_SECOND_FACTOR"]
 
 
+def audit_here(action: str, object_type: str | None, object_id, **details) -> None:
+    """Record `action` on an object, done by the logged-in staff member from this request's
+    address, in the request's transaction."""
+    audit.record(
+        action,
+        actor=current_staff(),
+        ip=client_address(),
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
+
+
 def audit_account(
     action: str, account: StaffUser | None, *, by: StaffUser | None = None, **details
 ) -> None:

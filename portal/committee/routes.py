@@ -23,14 +23,13 @@ from portal.committee import bp
 from portal.committee.labels import DIMENSION_NAMES, STATE_NAMES, value_name
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, PriorityArea
-from portal.services import audit
 from portal.services.committee import charts, summaries, themes
 from portal.services.committee.exports import pdf as pdf_export
 from portal.services.committee.exports.csv import CsvExport, EncodingReport
 from portal.services.committee.exports.json import json_chunks
 from portal.services.committee.exports.xlsx import TooManyRows, write_xlsx
 from portal.services.disclosure import committee_disclosures
-from portal.staff_access import client_address, current_staff
+from portal.staff_access import audit_here
 
 PAGE_SIZE = 50
 TERM_LIST_LIMIT = 200
@@ -280,13 +279,13 @@ def _filename(scope, fmt: str) -> str:
 
 
 def _audit_download(scope, fmt: str, **details) -> None:
-    audit.record(
+    audit_here(
         "committee_export",
-        actor=current_staff(),
-        ip=client_address(),
-        object_type="export",
-        object_id=scope.key,
-        details={"format": fmt, "measures": list(scope.measure_codes) or "all", **details},
+        "export",
+        scope.key,
+        format=fmt,
+        measures=list(scope.measure_codes) or "all",
+        **details,
     )
     db.session.commit()
 

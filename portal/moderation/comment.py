@@ -39,7 +39,7 @@ from portal.moderation.forms import (
 from portal.moderation.labels import CHANNEL_LABELS, STATUS_LABELS, refusal_text
 from portal.services import actions, audit
 from portal.services.moderation import pii, redaction, responses, translation
-from portal.staff_access import client_address, current_staff
+from portal.staff_access import audit_here, client_address, current_staff
 
 FRESH_PAPER = "moderation_fresh_paper"
 
@@ -295,13 +295,6 @@ def comment_contact(receipt: str):
     contact = db.session.scalar(
         select(ContactDetails).where(ContactDetails.comment_id == comment.id)
     )
-    audit.record(
-        "contact_viewed",
-        actor=current_staff(),
-        ip=client_address(),
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"had_contact": contact is not None},
-    )
+    audit_here("contact_viewed", "comment", comment.receipt_number, had_contact=contact is not None)
     db.session.commit()
     return render_comment(comment, contact=contact or False)

@@ -26,7 +26,7 @@ from portal.services.resident.submission import (
     PeriodNotOpen,
     submit_comment,
 )
-from portal.staff_access import client_address, current_staff
+from portal.staff_access import audit_here, client_address, current_staff
 
 log = logging.getLogger(__name__)
 # Upload requests carry a 10 MB scan; every other request keeps the portal's small limit.
@@ -48,14 +48,7 @@ def attachment(attachment_id: int):
     path = attachments.path_of(item, current_app.config["PORTAL_UPLOAD_DIR"])
     if not path.is_file():
         abort(404)
-    audit.record(
-        "attachment_downloaded",
-        actor=current_staff(),
-        ip=client_address(),
-        object_type="comment",
-        object_id=comment.receipt_number,
-        details={"attachment": item.id},
-    )
+    audit_here("attachment_downloaded", "comment", comment.receipt_number, attachment=item.id)
     db.session.commit()
     response = send_file(
         path,

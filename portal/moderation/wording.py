@@ -11,19 +11,11 @@ from portal.extensions import db
 from portal.models.moderation import ModerationTemplate
 from portal.moderation import bp
 from portal.moderation.forms import ActionForm, TemplateForm
-from portal.services import audit
-from portal.staff_access import client_address, current_staff
+from portal.staff_access import audit_here, current_staff
 
 
 def _audit(action: str, template: ModerationTemplate, **details) -> None:
-    audit.record(
-        action,
-        actor=current_staff(),
-        ip=client_address(),
-        object_type="moderation_template",
-        object_id=str(template.id),
-        details={"kind": template.kind, **details},
-    )
+    audit_here(action, "moderation_template", str(template.id), kind=template.kind, **details)
 
 
 @bp.route("/templates", methods=["GET", "POST"])
