@@ -395,6 +395,7 @@ class Server:
 
 # Every instance of one deployment signs sessions and CSRF tokens with the same key.
 _SECRET_KEY = secrets.token_hex(32)
+_AUDIT_KEY = secrets.token_hex(32)
 
 
 def server_environment(database_url: str, redis_url: str | None, extra=None) -> dict:
@@ -404,6 +405,7 @@ def server_environment(database_url: str, redis_url: str | None, extra=None) -> 
     env.update(
         PORTAL_ENV="production",
         SECRET_KEY=_SECRET_KEY,
+        PORTAL_AUDIT_KEY=_AUDIT_KEY,
         DATABASE_URL=database_url,
         PORTAL_TRUSTED_HOSTS="127.0.0.1,localhost",
         # Every simulated resident comes from 127.0.0.1: one address, thousands of comments.

@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.moderation import bp as moderation_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
+    from portal.services import audit_chain
     from portal.services.resident import pages
 
     app.register_blueprint(root_bp)
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     pages.init_app(app)
+    audit_chain.init_app(app)
     cli.init_app(app)
     if app.config["PORTAL_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
         "memory"

@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 TRUTHY = {"1", "true", "yes", "on"}
+# The audit chain's key outside production: public, so a chain keyed with it proves nothing
+# (`portal audit verify` says so). Production refuses to start with it or without a key.
+DEMO_AUDIT_KEY = "demo-audit-key-public-never-for-production"
+AUDIT_KEY_MIN_LENGTH = 32
 
 
 class ConfigurationError(RuntimeError):
@@ -152,6 +156,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Machine translation (a LibreTranslate server); off unless a URL is set.
         "PORTAL_MT_URL": os.environ.get("PORTAL_MT_URL", ""),
         "PORTAL_MT_API_KEY": os.environ.get("PORTAL_MT_API_KEY", ""),
+        # The audit log's HMAC key (never stored in the database), and earlier keys still
+        # needed to verify records written before a rotation (comma-separated).
+        "PORTAL_AUDIT_KEY": os.environ.get("PORTAL_AUDIT_KEY") or None,
+        "PORTAL_AUDIT_OLD_KEYS": [
+            key.strip()
+            for key in os.environ.get("PORTAL_AUDIT_OLD_KEYS", "").split(",")
+            if key.strip()
+        ],
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
@@ -169,4 +181,23 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "PORTAL_TRUSTED_HOSTS is not set: refusing to start in production without the "
             "host names the portal answers to."
         )
+    _audit_key(config, env)
     return config
+
+
+def _audit_key(config: dict, env: str) -> None:
+    """Production needs its own audit key; elsewhere the public demo key stands in."""
+    key = config["PORTAL_AUDIT_KEY"]
+    if env != "production":
+        config["PORTAL_AUDIT_KEY"] = key or DEMO_AUDIT_KEY
+        return
+    if not key or key == DEMO_AUDIT_KEY:
+        raise ConfigurationError(
+            "PORTAL_AUDIT_KEY is not set: refusing to start in production without the audit "
+            "log's key (a random value kept outside the database; see README, Security)."
+        )
+    if len(key) < AUDIT_KEY_MIN_LENGTH:
+        raise ConfigurationError(
+            f"PORTAL_AUDIT_KEY is shorter than {AUDIT_KEY_MIN_LENGTH} characters: use e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )

@@ -116,8 +116,9 @@ class PasswordReset(db.Model):
 
 
 class AuditRecord(db.Model):
-    """One staff action. Append-only: triggers refuse UPDATE and DELETE, and a hash chain links
-    each record to the one before, so a change behind the application's back is found."""
+    """One staff action. Append-only: triggers refuse UPDATE and DELETE, and a keyed hash chain
+    links each record to the one before, so a change behind the application's back is found
+    (services/audit_chain.py)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
@@ -132,4 +133,7 @@ class AuditRecord(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(60))
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 under the key `key_id` names (a fingerprint of PORTAL_AUDIT_KEY, never the
+    # key); records written before the chain was keyed have no key_id and a plain SHA-256.
     record_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))

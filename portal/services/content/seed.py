@@ -117,7 +117,10 @@ def admin_edits() -> dict[tuple[str, str, str], AuditRecord]:
         .order_by(AuditRecord.id)
     )
     for record in records:
-        locale = json.loads(record.details or "{}").get("locale")
+        try:
+            locale = json.loads(record.details or "{}").get("locale")
+        except (ValueError, AttributeError):
+            continue  # not written by the admin screen (`audit verify` names such a record)
         if locale:
             edits[(record.object_type, record.object_id, locale)] = record
     return edits
