@@ -7,9 +7,11 @@ through here instead: ASCII digits only, at most ten, no more than `MAX_INT`.
 
 - `BoundedIntConverter` is registered as the app's ``int`` converter, so every ``<int:...>``
   rule is bounded without naming it: a larger number matches no rule and is a 404.
-- `parse_int` reads one value (a hidden field, a list of ticked ids, part of a page key) and
-  returns None for anything else; `int_arg` reads a query-string or form parameter and answers
-  404 (or the status the caller names) when the value is not such an integer.
+- `int_arg` reads a query-string parameter (``?page=``, ``?before=``) and answers 404 when
+  the value is not such an integer.
+- `parse_int` reads one value from a form (a hidden id or version, a list of ticked ids, the
+  offsets of a span) or from inside a page key, and returns None for anything else: the form
+  then fails its own way (a 400, 409 or 422 page), never with a 500.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import builtins
 import re
 
 from flask import abort, request
-from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map
 
 # The largest value of PostgreSQL's `integer` (every id column), well inside SQLite's range.
@@ -40,22 +41,16 @@ def parse_int(value: object, *, minimum: int = 0, maximum: int = MAX_INT) -> int
 
 
 def int_arg(
-    name: str,
-    default: int | None = None,
-    *,
-    values: MultiDict | None = None,
-    minimum: int = 0,
-    maximum: int = MAX_INT,
-    status: int = 404,
+    name: str, default: int | None = None, *, minimum: int = 0, maximum: int = MAX_INT
 ) -> int | None:
-    """The integer parameter `name` of the query string (or of `values`, e.g. request.form):
-    `default` when absent or empty, abort(`status`) when it is not a bounded integer."""
-    raw = (request.args if values is None else values).get(name, "")
+    """The integer query-string parameter `name`: `default` when absent or empty, a 404 when
+    it is not a bounded integer (there is no such page, no such record)."""
+    raw = request.args.get(name, "")
     if raw == "":
         return default
     number = parse_int(raw, minimum=minimum, maximum=maximum)
     if number is None:
-        abort(status)
+        abort(404)
     return number
 
 
