@@ -5,11 +5,13 @@ cookie."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 import sqlalchemy as sa
 from conftest import csrf_token_from, post_form, staff_login
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import AuditRecord, StaffSession, StaffUser
 
@@ -210,3 +212,26 @@ def test_an_ended_session_is_not_listed_and_stays_ended(app, make_staff):
             "logout"
         }
         assert user.is_enabled
+
+
+def test_old_ended_and_abandoned_logins_are_dropped(app, make_staff):
+    account = make_staff("admin", totp=True)
+    staff_login(app.test_client(), account["email"])  # the code never comes
+    staff_login(app.test_client(), account["email"], code=pyotp.TOTP(account["secret"]).now())
+    with app.app_context():
+        rows = db.session.scalars(sa.select(StaffSession).order_by(StaffSession.id)).all()
+        # the second browser's waiting login became its session; the first one still waits
+        assert [row.stage for row in rows] == ["password", "active"]
+    other = app.test_client()
+    staff_login(other, account["email"])  # waiting for its code
+    with app.app_context():
+        now = utcnow()
+        for row in db.session.scalars(sa.select(StaffSession)):
+            row.created_at = row.last_seen_at = now - timedelta(days=2)
+            if row.stage == "active":
+                row.ended_at = now - timedelta(days=31)
+        db.session.commit()
+    staff_login(app.test_client(), account["email"])
+    with app.app_context():
+        stages = db.session.scalars(sa.select(StaffSession.stage)).all()
+        assert stages == ["password"]  # only the new login waiting for its code

@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from portal.extensions import db
 from portal.models.staff import StaffSession, StaffUser
@@ -24,6 +24,7 @@ PENDING_LIMIT = timedelta(minutes=5)
 SEEN_PRECISION = timedelta(minutes=1)
 # Ended and abandoned rows are dropped after this long (the audit log keeps the logins).
 KEEP_ENDED = timedelta(days=30)
+ABANDONED = timedelta(days=1)
 
 PENDING = "password"
 ACTIVE = "active"
@@ -85,11 +86,16 @@ def _new_row(user: StaffUser, stage: str, now: datetime, ip: str, user_agent: st
 
 
 def _prune(now: datetime) -> None:
-    """Drop rows nobody can use any more: ended, expired or abandoned for KEEP_ENDED."""
+    """Drop rows nobody can use any more: ended, expired or idle for KEEP_ENDED, and logins
+    that never got their second step (after a day)."""
     old = now - KEEP_ENDED
     db.session.execute(
         delete(StaffSession).where(
-            or_(StaffSession.ended_at < old, StaffSession.last_seen_at < old)
+            or_(
+                StaffSession.ended_at < old,
+                StaffSession.last_seen_at < old,
+                and_(StaffSession.stage == PENDING, StaffSession.created_at < now - ABANDONED),
+            )
         )
     )
 
