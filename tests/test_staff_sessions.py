@@ -235,3 +235,19 @@ def test_old_ended_and_abandoned_logins_are_dropped(app, make_staff):
     with app.app_context():
         stages = db.session.scalars(sa.select(StaffSession.stage)).all()
         assert stages == ["password"]  # only the new login waiting for its code
+
+
+def test_starting_again_ends_the_earlier_waiting_login(app, make_staff):
+    account = make_staff("admin", totp=True)
+    client = app.test_client()
+    staff_login(client, account["email"])
+    earlier_cookie = client.get_cookie("session").value
+    staff_login(client, account["email"])
+    with app.app_context():
+        reasons = db.session.scalars(
+            sa.select(StaffSession.ended_reason).order_by(StaffSession.id)
+        ).all()
+        assert reasons == ["restarted", None]
+    replay = app.test_client()
+    replay.set_cookie("session", earlier_cookie)
+    assert replay.get("/staff/login/code").location.endswith("/staff/login")

@@ -166,6 +166,9 @@ def login():
             return render_template("auth/login.html", form=form), 401
         user = attempt.user
         if user.has_second_factor:
+            earlier = sessions.find_pending(session.get(PENDING), now)
+            if earlier is not None:  # this browser starts again: its earlier login ends
+                sessions.end(earlier, "restarted", now)
             row, token = sessions.begin(user, now, client_address(), user_agent())
             audit_account("login_password_accepted", user, session=row.id, awaiting="second_factor")
             db.session.commit()  # a rehashed password is kept even if the second step fails
