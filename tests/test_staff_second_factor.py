@@ -351,3 +351,57 @@ def test_an_admin_reset_removes_the_passkeys_too(app, client, totp_login, make_s
     with app.app_context():
         assert db.session.scalars(sa.select(Passkey)).all() == []
     assert theirs.get("/staff/").status_code == 302
+
+
+def test_relying_party_comes_from_the_settings():
+    from portal.services.staff.passkeys import relying_party
+
+    production = relying_party(
+        {"PORTAL_ENV": "production", "TRUSTED_HOSTS": ["iken.city.isesaki.example", "www.x"]}
+    )
+    assert production.id == "iken.city.isesaki.example"
+    assert production.expected_origins("http://localhost:5000") == [
+        "https://iken.city.isesaki.example"
+    ]
+    demo = relying_party({"PORTAL_ENV": "development"})
+    assert demo.id == "localhost"
+    assert "http://localhost:8080" in demo.expected_origins("http://localhost:8080")
+    assert "http://127.0.0.1:5000" not in demo.expected_origins("http://127.0.0.1:5000")
+    chosen = relying_party(
+        {
+            "PORTAL_ENV": "development",
+            "PORTAL_WEBAUTHN_RP_ID": "staff.example",
+            "PORTAL_WEBAUTHN_ORIGINS": "https://staff.example, https://b.staff.example/",
+        }
+    )
+    assert chosen.expected_origins("http://localhost:8080") == [
+        "https://staff.example",
+        "https://b.staff.example",
+    ]
+    assert chosen.accepts_host("b.staff.example")
+    assert not chosen.accepts_host("staff.example.evil")
+
+
+def test_passkeys_are_not_offered_on_an_ip_address(app, make_staff):
+    from portal.database import utcnow
+
+    app.config["SERVER_NAME"] = "127.0.0.1:5000"  # as `portal demo` prints its address
+    account = make_staff("moderator", totp=True)
+    with app.app_context():
+        user = db.session.get(StaffUser, account["id"])
+        user.passkeys.append(
+            Passkey(
+                name="PC",
+                credential_id=SoftDevice().id,
+                public_key=b"unused",
+                sign_count=0,
+                transports="",
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    client = app.test_client()
+    page = _second_step(client, account["email"])
+    assert "data-passkey-options" not in page.text
+    staff_login(client, account["email"], code=pyotp.TOTP(account["secret"]).now())
+    assert "Passkeys cannot be used at this address" in client.get("/staff/account/passkeys").text
