@@ -142,6 +142,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_STAFF_ACCOUNT_LIMIT": os.environ.get(
             "PORTAL_STAFF_ACCOUNT_LIMIT", "10 per 10 minutes"
         ),
+        # Passkeys (services/staff/passkeys.py): the relying party is the site's domain (default:
+        # the first PORTAL_TRUSTED_HOSTS name in production, "localhost" elsewhere) and the
+        # origins browsers may report (default: https://<domain> in production; elsewhere any
+        # http://localhost:PORT, as `portal demo` may use any port).
+        "PORTAL_WEBAUTHN_RP_ID": os.environ.get("PORTAL_WEBAUTHN_RP_ID", ""),
+        "PORTAL_WEBAUTHN_ORIGINS": os.environ.get("PORTAL_WEBAUTHN_ORIGINS", ""),
         # Where scans of paper comments are kept: outside the web root, served to staff only.
         "PORTAL_UPLOAD_DIR": os.environ.get(
             "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
