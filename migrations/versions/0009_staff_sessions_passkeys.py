@@ -5,8 +5,8 @@ the account-wide session_version: every session opened before this upgrade ends,
 in again once. Passkeys (WebAuthn) come beside the authenticator app, with their single-use
 challenges.
 
-Revision ID: 0008_staff_sessions_passkeys
-Revises: 0007_content_version
+Revision ID: 0009_staff_sessions_passkeys
+Revises: 0008_audit_key
 Create Date: 2026-12-06 01:35:00
 
 """
@@ -17,8 +17,8 @@ import portal.database  # noqa: F401  (column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_staff_sessions_passkeys'
-down_revision = '0007_content_version'
+revision = '0009_staff_sessions_passkeys'
+down_revision = '0008_audit_key'
 branch_labels = None
 depends_on = None
 
