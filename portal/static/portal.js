@@ -8,6 +8,11 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!counter) return;
     var limit = parseInt(counter.dataset.limit, 10);
     var format = new Intl.NumberFormat(document.documentElement.lang);
+    // The page gives each announcement for a number its language calls "one" and for any other.
+    var plural = new Intl.PluralRules(document.documentElement.lang);
+    function forCount(other, one, n) {
+      return (plural.select(n) === "one" && one) || other;
+    }
     var near = Math.floor(limit * 0.9);
     var state = null;
     function update() {
@@ -19,9 +24,11 @@ document.addEventListener("DOMContentLoaded", function () {
       var next = count > limit ? "over" : count >= near ? "near" : "ok";
       if (announcer && state !== null && next !== state) {
         if (next === "over") {
-          announcer.textContent = counter.dataset.over.replace("{over}", format.format(count - limit));
+          announcer.textContent = forCount(counter.dataset.over, counter.dataset.overOne, count - limit)
+            .replace("{over}", format.format(count - limit));
         } else if (next === "near") {
-          announcer.textContent = counter.dataset.near.replace("{left}", format.format(limit - count));
+          announcer.textContent = forCount(counter.dataset.near, counter.dataset.nearOne, limit - count)
+            .replace("{left}", format.format(limit - count));
         } else {
           announcer.textContent = counter.textContent;
         }
