@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.pofile import read_po
+from conftest import post_form, set_period
 
+from portal.database import utcnow
+from portal.extensions import db
 from portal.i18n import LOCALES, TRANSLATIONS_DIR, po_path
+from portal.models import Measure, StaffUser
+from portal.models.moderation import CityResponse
 from portal.services.content.seed import CONTENT_DIR
+from portal.services.moderation.decisions import decide
+from portal.services.resident.submission import CommentInput, submit_comment
 
 TAGS = [locale.tag for locale in LOCALES]
 TERMS_DIR = TRANSLATIONS_DIR / "terms"
@@ -497,3 +506,82 @@ def test_counter_announcements_read_right_for_every_count(app, client, open_meas
             shown = one if rule(count) == "one" else other
             expected = translations.ngettext(singular, plural, count) % {"num": placeholder}
             assert shown == expected, (locale.tag, name, count, shown, expected)
+
+
+def _publish_with_comments(app, client, login_as, make_staff, bodies: list[str]) -> None:
+    """Measure 1-(1) after its period, one approved comment per body (each from another
+    resident, each with the city's response), its results published by an admin."""
+    set_period(app, "1-(1)", timedelta(days=-40), timedelta(days=5))
+    moderator = make_staff("moderator")
+    with app.app_context():
+        actor, now = db.session.get(StaffUser, moderator["id"]), utcnow()
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        for body in bodies:
+            comment, _key = submit_comment(
+                measure,
+                CommentInput(body=body, declared_language="ja", respondent_type="lives"),
+                now,
+            )
+            db.session.flush()
+            decide(comment, "approve", actor=actor, ip=None, now=now)
+            db.session.add(
+                CityResponse(comment_id=comment.id, category="reflected", text_ja="検討します。")
+            )
+        db.session.commit()
+    set_period(app, "1-(1)", timedelta(days=-40), timedelta(days=-1))
+    login_as("admin")
+    page = "/staff/admin/measures/1-(1)"
+    response = post_form(client, page, page + "/results/publish", {"confirm": "y"})
+    assert response.status_code == 302, response.text
+
+
+def _figures(page: str) -> str:
+    """The sentence of the results page that counts people and comments, ruby back in brackets."""
+    sentence = re.search(r'<p class="results-total">(.*?)</p>', page, re.S)[1]
+    sentence = re.sub(
+        r"<ruby>(.*?)<rp>\(</rp><rt>(.*?)</rt><rp>\)</rp></ruby>", r"\1(\2)", sentence
+    )
+    return " ".join(sentence.split())
+
+
+@pytest.mark.parametrize(
+    ("tag", "sentence"),
+    [
+        ("en", "1 person sent 1 comment."),
+        ("pt-BR", "1 pessoa enviou 1 comentário."),
+        ("es", "1 persona envió 1 comentario."),
+        ("ja", "1人から1件の意見が提出されました。"),
+        ("zh-Hans", "共有1人提交了1条意见。"),
+    ],
+)
+def test_one_comment_is_counted_in_the_singular(app, client, login_as, make_staff, tag, sentence):
+    _publish_with_comments(app, client, login_as, make_staff, ["窓口を土曜日も開けてください。"])
+    assert _figures(client.get(f"/{tag}/measures/1-1/results").text) == sentence
+
+
+@pytest.mark.parametrize(
+    ("tag", "sentence"),
+    [
+        ("en", "2 people sent 2 comments."),
+        ("pt-BR", "2 pessoas enviaram 2 comentários."),
+        ("ne", "2 जनाले 2 वटा राय पठाउनुभयो।"),
+        (
+            "ja-x-easy",
+            "2件(けん)の 意見(いけん)が 届(とど)きました。送(おく)った 人(ひと)の 数(かず)は 2です。",
+        ),
+    ],
+)
+def test_several_comments_are_counted_in_the_plural(
+    app, client, login_as, make_staff, tag, sentence
+):
+    bodies = ["窓口を土曜日も開けてください。", "手続をオンラインでできるようにしてください。"]
+    _publish_with_comments(app, client, login_as, make_staff, bodies)
+    assert _figures(client.get(f"/{tag}/measures/1-1/results").text) == sentence
+
+
+def test_results_without_comments_say_so(app, client, login_as, make_staff):
+    _publish_with_comments(app, client, login_as, make_staff, [])
+    assert _figures(client.get("/en/measures/1-1/results").text) == "No comments were received."
+    assert _figures(client.get("/pt-BR/measures/1-1/results").text) == (
+        "Nenhum comentário foi recebido."
+    )
