@@ -298,6 +298,8 @@ _DETACHED_PARTICLE = re.compile(
     r"(?<=\S)[ \u3000]+(" + "|".join(PARTICLES) + r")(?=[ \u3000、。,.:：)）」]|$)"
 )
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+# A number and its counter are one phrase too: 30日(にち), %(num)s件(けん), not %(num)s 日(にち).
+_DETACHED_COUNTER = re.compile(r"(?:\d|%\(\w+\)[sd])[ \u3000]+[\u4e00-\u9fff]")
 
 
 def _without_particles(kana: str, keep: int = 0) -> str:
@@ -355,10 +357,11 @@ def bare_kana_words(string: str, words: dict[str, str]) -> list[str]:
 
 
 def detached_particles(string: str) -> list[str]:
-    """Particles written apart from the word they belong to: `意見(いけん) を`, `だけ です`."""
+    """Particles (or counters) apart from their word: `意見(いけん) を`, `だけ です`, `%(num)s 日`."""
     return [
         string[string.rfind(" ", 0, match.start()) + 1 : match.end()]
-        for match in _DETACHED_PARTICLE.finditer(string)
+        for pattern in (_DETACHED_PARTICLE, _DETACHED_COUNTER)
+        for match in pattern.finditer(string)
     ]
 
 
@@ -388,7 +391,7 @@ def test_easy_japanese_writes_a_word_the_same_way_everywhere():
     assert not found, "written in kana, in kanji elsewhere:\n" + "\n".join(found)
 
 
-def test_easy_japanese_particles_stay_with_their_word():
+def test_easy_japanese_particles_and_counters_stay_with_their_word():
     found = [
         f"{msgid!r}: {excerpt}"
         for msgid, string in _easy_catalog_strings()
@@ -421,6 +424,8 @@ def test_the_easy_japanese_checks_catch_what_the_review_found():
     ]
     assert detached_particles("%(mark)s と 書(か)いて") == ["%(mark)s と"]
     assert detached_particles("少(すこ)し 待(ま)って から、") == ["待(ま)って から"]
+    assert detached_particles("あと %(num)s 日(にち)") == ["%(num)s 日"]
+    assert detached_particles("あと %(num)s日(にち)。2020年(ねん) 3月(がつ)") == []
     assert detached_particles("意見(いけん)を 送(おく)る。この ページは のせて") == []
 
 
