@@ -288,7 +288,8 @@ KEPT_IN_KANA = {
     "して": "the te-form of する after a word written apart (メモ して), not 下(した) + て",
     "みる": "〜て みる (try doing) is an auxiliary verb, in kana as official writing has it",
 }
-PARTICLES = ("から", "まで", "より", "だけ", "など", "です", "を", "が", "は", "に", "の", "で")
+PARTICLES = ("には", "では", "にも", "への", "との", "での", "のは", "のが", "のを", "からの")
+PARTICLES += ("から", "まで", "より", "だけ", "など", "です", "を", "が", "は", "に", "の", "で")
 PARTICLES += ("と", "へ", "も", "や")
 # A word written 漢字(かな), its okurigana and any particles joined to it: 取(と)り組(く)みに.
 _EASY_WORD = re.compile(r"(?:[\u4e00-\u9fff\u3005]+[(（][\u3041-\u309f]+[)）][\u3041-\u309f]*)+")
@@ -424,6 +425,7 @@ def test_the_easy_japanese_checks_catch_what_the_review_found():
     ]
     assert detached_particles("%(mark)s と 書(か)いて") == ["%(mark)s と"]
     assert detached_particles("少(すこ)し 待(ま)って から、") == ["待(ま)って から"]
+    assert detached_particles("見(み)る ことが できる のは") == ["できる のは"]
     assert detached_particles("あと %(num)s 日(にち)") == ["%(num)s 日"]
     assert detached_particles("あと %(num)s日(にち)。2020年(ねん) 3月(がつ)") == []
     assert detached_particles("意見(いけん)を 送(おく)る。この ページは のせて") == []
