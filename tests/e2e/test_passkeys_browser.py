@@ -9,6 +9,7 @@ import time
 import pyotp
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from webauthn.helpers import bytes_to_base64url
 
 from e2e.portal_server import (
@@ -116,7 +117,7 @@ def test_staff_registers_a_passkey_and_logs_in_with_it(passkey_server):
         page.get_by_role("button", name="パスキーを作成").click()
         # The register page has the same address as the list: wait for the list's message.
         page.get_by_text("パスキー「事務室のPC」を追加しました。").wait_for()
-        assert page.get_by_role("cell", name="事務室のPC", exact=True).is_visible()
+        expect(page.get_by_role("cell", name="事務室のPC", exact=True)).to_be_visible()
         credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
         assert len(credentials["credentials"]) == 1
         assert credentials["credentials"][0]["isResidentCredential"] is True

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from e2e.portal_server import (
     AXE_SCRIPT,
@@ -84,7 +85,7 @@ def test_admin_logs_in_with_a_second_factor_and_extends_a_period(staff_server):
         )
         page.get_by_label("締切(日本時間)").fill(new_close.strftime("%Y-%m-%dT%H:%M"))
         page.get_by_role("button", name="期間を保存").click()
-        assert page.get_by_text("意見募集期間を保存しました").is_visible()
+        expect(page.get_by_text("意見募集期間を保存しました")).to_be_visible()
 
         for path, name in (
             ("/staff/", "home"),
