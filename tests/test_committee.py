@@ -164,9 +164,75 @@ def test_hostile_cells_are_neutralised(cell):
     assert neutralise(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["-5", "+3.5", "-1,000", "2026-12-01", "普通の意見", "1e3"])
+@pytest.mark.parametrize(
+    "cell", ["-5", "+3.5", "-1,000", "2026-12-01", "普通の意見", "1e3", "－５"]
+)
 def test_numbers_dates_and_plain_text_stay_readable(cell):
     assert neutralise(cell) == cell
+
+
+FULL_WIDTH = [
+    '＝HYPERLINK("http://evil.example/","click")',
+    "＋1＋cmd|' /C calc'!A0",
+    "－2＋3",
+    "＠SUM(1+1)",
+    "﹦1+1",
+]
+
+
+@pytest.mark.parametrize("cell", FULL_WIDTH)
+def test_full_width_formula_starts_are_neutralised_too(cell):
+    # Japanese Excel reads ＝ as =: the same rule holds whatever the width.
+    assert neutralise(cell) == "'" + cell
+
+
+def _approve_extra(app, receipts, bodies):
+    """Approve one more comment on 1-(1) for each body (as a moderator would)."""
+    from committee_data import _comment, _measure
+
+    from portal.models import StaffUser
+    from portal.services.moderation.decisions import decide
+
+    with app.app_context():
+        actor = db.session.scalar(sa.select(StaffUser).limit(1))
+        for body in bodies:
+            comment = _comment(_measure("1-(1)"), body)
+            decide(comment, "approve", actor=actor, ip=None, now=comment.created_at)
+        db.session.commit()
+
+
+def test_full_width_formulas_are_text_in_the_committees_csv_and_xlsx(
+    app, client, login_as, receipts
+):
+    _approve_extra(app, receipts, FULL_WIDTH)
+    login_as("committee")
+    for encoding in ("utf-8", "cp932"):
+        data = _download(client, "csv", f"measure=1-1&encoding={encoding}").data
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else "cp932")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        texts = {row[rows[0].index("意見(個人情報は非公開)")] for row in rows[1:]}
+        for cell in FULL_WIDTH:
+            expected = "'" + cell
+            if encoding == "cp932":
+                expected = expected.encode("cp932", "replace").decode("cp932")
+            assert expected in texts, (encoding, cell)
+    book = openpyxl.load_workbook(io.BytesIO(_download(client, "xlsx").data))
+    sheet = book["意見"]
+    column = [cell.value for cell in sheet[1]].index("意見(個人情報は非公開)")
+    values = {row[column].value for row in sheet.iter_rows(min_row=2)}
+    for cell in FULL_WIDTH:
+        assert "'" + cell in values
+
+
+def test_cp932_csv_names_one_charset(client, login_as, receipts):
+    login_as("committee")
+    for query, content_type in (
+        ("measure=1-1&encoding=cp932", "text/csv; charset=Windows-31J"),
+        ("measure=1-1", "text/csv; charset=utf-8"),
+    ):
+        response = _download(client, "csv", query)
+        response.get_data()
+        assert response.headers["Content-Type"] == content_type
 
 
 # --- files -----------------------------------------------------------------------------------

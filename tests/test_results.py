@@ -621,3 +621,28 @@ def test_long_results_table_is_split_into_pages(app, client, login_as, closed_me
     # the annex links each comment to the page of the table that holds its row
     annex = client.get("/en/measures/1-1/results/comments").text
     assert 'href="/en/measures/1-1/results?page=2#row-3"' in annex
+
+
+def test_full_width_formula_starts_are_text_in_the_results_csv(
+    app, client, login_as, closed_measure, make_staff
+):
+    hostile = ['＝HYPERLINK("http://evil.example/","x")', "＋1＋1", "－2＋3", "＠SUM(1)"]
+    moderator = make_staff("moderator")
+    with app.app_context():
+        actor = db.session.get(StaffUser, moderator["id"])
+        m1 = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        for body in hostile:
+            comment, _key = _comment(m1, body, m1.closes_at - timedelta(hours=1))
+            db.session.flush()
+            decide(comment, "approve", actor=actor, ip=None, now=utcnow())
+            db.session.add(
+                CityResponse(
+                    comment_id=comment.id, category="for_reference", text_ja="参考にします。"
+                )
+            )
+        db.session.commit()
+    _publish(app, client, login_as)
+    data = client.get("/ja/measures/1-1/results.csv").data.decode("utf-8-sig")
+    summaries = {row[3] for row in csv.reader(io.StringIO(data, newline=""))}
+    for body in hostile:
+        assert "'" + body in summaries

@@ -308,9 +308,13 @@ def export(fmt: str):
     _audit_download(scope, fmt, **({"encoding": encoding} if fmt == "csv" else {}))
     headers = {"Content-Disposition": f'attachment; filename="{_filename(scope, fmt)}"'}
     if fmt == "csv":
-        mimetype = "text/csv; charset=" + ("Windows-31J" if encoding == "cp932" else "utf-8")
+        # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype,
+        # which would name two charsets for the cp932 file.
+        charset = "Windows-31J" if encoding == "cp932" else "utf-8"
         body = CsvExport(scope, encoding).chunks()
-        return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
+        return Response(
+            stream_with_context(body), content_type=f"text/csv; charset={charset}", headers=headers
+        )
     if fmt == "json":
         body = (piece.encode() for piece in json_chunks(scope))
         return Response(stream_with_context(body), mimetype=FORMATS[fmt], headers=headers)

@@ -7,18 +7,31 @@ The committee's CSV and XLSX and the published results' CSV all write their cell
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # OWASP CSV injection: a cell a spreadsheet would read as a formula (CWE-1236); ASVS adds NUL.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d+)*|\d*\.\d+)")
 
 
-def neutralise(cell: str) -> str:
-    """A cell that cannot run as a formula: an apostrophe before a formula-like start.
+def _as_spreadsheets_read(text: str) -> str:
+    # Japanese Excel reads a full-width ＝ ＋ － ＠ (and the small ﹦ ﹢ ﹣ ﹫) as the ASCII
+    # character it stands for: compare what NFKC makes of the text.
+    return unicodedata.normalize("NFKC", text)
 
-    A plain number (-5, +3.5) stays as it is: a spreadsheet reads it as a number, which runs
-    nothing, and a committee member reads -5 rather than '-5.
+
+def neutralise(cell: str) -> str:
+    """A cell that cannot run as a formula: an apostrophe before a formula-like start, in
+    ASCII or full width.
+
+    A plain number (-5, +3.5, －５) stays as it is: a spreadsheet reads it as a number, which
+    runs nothing, and a committee member reads -5 rather than '-5.
     """
-    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
+    if not cell:
+        return cell
+    # The first character decides (NFKC of a whole 10,000-character comment would cost more).
+    if not _as_spreadsheets_read(cell[0]).startswith(_FORMULA_START):
+        return cell
+    if _PLAIN_NUMBER.fullmatch(_as_spreadsheets_read(cell)):
+        return cell
+    return "'" + cell
