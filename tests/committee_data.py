@@ -118,7 +118,9 @@ def plant(app, moderator_id: int) -> dict:
         made["vietnamese"] = c = _comment(m11, VIETNAMESE, language="vi", channel="email")
         translation = "図書館の開館時間の延長を提案します。翻訳の秘密部分を含む。"
         db.session.add(
-            CommentTranslation(comment_id=c.id, language="ja", text=translation, method="human")
+            CommentTranslation(
+                comment_id=c.id, language="ja", text=translation, method="human", reviewed_at=now
+            )
         )
         hidden = translation.index(SECRETS["hidden translation span"])
         db.session.add(

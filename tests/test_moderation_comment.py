@@ -525,9 +525,129 @@ def test_hidden_words_stay_hidden_when_the_translation_is_edited(app, client, lo
         {"text": "私はグエン・ヴァン・アンです。電話番号は080-2345-6789です。"},
     )
     _post(client, number, "decide", {"decision": "approve"})
+    # the name is still in view: the translation waits until it is hidden too
+    assert _post(client, number, "translation/review").status_code == 409
+    _post(
+        client,
+        number,
+        "redactions",
+        {"field": "translation", "exact_text": "グエン・ヴァン・アン", "kind": "name"},
+    )
+    assert _post(client, number, "translation/review").status_code == 303
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
-        assert "080-2345-6789" not in disclosure.public_translation(comment)
+        published = disclosure.public_translation(comment)
+        assert published == "私は[非公開]です。電話番号は[非公開]です。"
+
+
+VI_PHONE = "080-2345-6789"
+VI_NAME = "Nguyễn Văn An"
+
+
+def _translation_row(app, number):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(CommentTranslation)
+            .join(Comment, Comment.id == CommentTranslation.comment_id)
+            .where(Comment.receipt_number == number)
+        )
+
+
+def _hidden_in_translation(app, number) -> list[str]:
+    from portal.models.moderation import Redaction
+
+    with app.app_context():
+        text = _translation_row(app, number).text
+        return [
+            text[r.start : r.end]
+            for r in db.session.scalars(
+                sa.select(Redaction)
+                .join(Comment, Comment.id == Redaction.comment_id)
+                .where(Comment.receipt_number == number, Redaction.field == "translation")
+                .order_by(Redaction.start)
+            )
+        ]
+
+
+def test_machine_translation_is_sent_only_the_redacted_text(
+    app, client, login_as, vietnamese, fake_mt
+):
+    number, _key = vietnamese
+    app.config["PORTAL_MT_URL"] = fake_mt
+    login_as("moderator")
+    for word in (VI_NAME, VI_PHONE):
+        _post(client, number, "redactions", {"field": "body", "exact_text": word})
+    assert _post(client, number, "translation/machine").status_code == 303
+    [sent] = _FakeLibreTranslate.requests
+    assert VI_NAME not in sent["q"]
+    assert VI_PHONE not in sent["q"]
+    assert sent["q"] == "Tôi tên là [非公開]. Xin hãy mở quầy vào thứ Bảy. Số điện thoại [非公開]."
+
+
+def test_a_word_hidden_in_the_comment_is_hidden_in_its_translation(
+    app, client, login_as, vietnamese
+):
+    number, _key = vietnamese
+    login_as("moderator")
+    _post(client, number, "translation", {"text": f"土曜日も窓口を開けてください。{VI_PHONE}"})
+    assert _translation_row(app, number).reviewed_at is None  # the phone number is in view
+    _post(client, number, "redactions", {"field": "body", "exact_text": VI_PHONE})
+    # hiding it in the comment hid it in the translation too, and the moderator sees it hidden
+    assert _hidden_in_translation(app, number) == [VI_PHONE]
+    assert _audit(app, number, "redaction_added") == {
+        "field": "translation",
+        "reason": "hidden_in_body",
+        "spans": [{"start": 15, "end": 28, "kind": "hidden_in_body"}],
+    }
+    page = client.get(_page(number)).text
+    assert f'<mark class="hidden-span" title="Hidden from the public">{VI_PHONE}</mark>' in page
+    # a translation written later gets the word hidden as it is saved
+    _post(client, number, "translation", {"text": f"電話は{VI_PHONE}、土曜日も開けて。{VI_PHONE}"})
+    assert _hidden_in_translation(app, number) == [VI_PHONE, VI_PHONE]
+    assert _translation_row(app, number).reviewed_at is not None  # nothing left in view
+    _post(client, number, "decide", {"decision": "approve"})
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
+        assert disclosure.public_translation(comment) == "電話は[非公開]、土曜日も開けて。[非公開]"
+
+
+def test_a_translation_showing_personal_data_is_not_confirmed_until_hidden_or_kept(
+    app, client, login_as, vietnamese
+):
+    number, _key = vietnamese
+    login_as("moderator")
+    # 赤堀 is one of Isesaki's districts, which the name dictionary reads as a surname
+    saved = _post(client, number, "translation", {"text": "赤堀の田中一郎さんの窓口を開けて。"})
+    assert saved.status_code == 303
+    page = client.get(_page(number)).text
+    assert "it still shows personal data" in page
+    assert "Not reviewed: it cannot be published yet." in page
+    assert 'value="0:2:name"' in page  # 赤堀, with a box to tick: not personal data
+    _post(client, number, "decide", {"decision": "approve"})
+    refused = _post(client, number, "translation/review")
+    assert refused.status_code == 409
+    assert "still shows personal data" in refused.text
+    assert "田中一郎" in refused.text
+    keep_district = _post(client, number, "translation/review", {"keep": "0:2:name"})
+    assert keep_district.status_code == 409  # 田中一郎 is still in view
+    _post(client, number, "redactions", {"field": "translation", "exact_text": "田中一郎"})
+    assert _post(client, number, "translation/review", {"keep": "0:2:name"}).status_code == 303
+    assert _audit(app, number, "translation_suggestions_kept") == {
+        "spans": [{"start": 0, "end": 2, "kind": "name"}]
+    }
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
+        assert disclosure.public_translation(comment) == "赤堀の[非公開]さんの窓口を開けて。"
+    # showing the name again withdraws the review: nothing personal is published unreviewed
+    with app.app_context():
+        from portal.models.moderation import Redaction
+
+        redaction_id = db.session.scalar(
+            sa.select(Redaction.id).where(Redaction.field == "translation")
+        )
+    assert _post(client, number, f"redactions/{redaction_id}/remove").status_code == 303
+    assert _translation_row(app, number).reviewed_at is None
+    assert "translation_review_withdrawn" in _actions(app, number)
 
 
 # --- the city's response ----------------------------------------------------------------------

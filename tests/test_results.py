@@ -17,7 +17,7 @@ from conftest import csrf_token_from, post_form, set_period
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import AuditRecord, Measure, StaffUser
+from portal.models import AuditRecord, Comment, Measure, StaffUser
 from portal.models.moderation import (
     CampaignGroup,
     CityResponse,
@@ -110,7 +110,9 @@ def closed_measure(app, make_staff):
             decide(comment, "approve", actor=actor, ip=None, now=now)
         decide(rejected, "reject", actor=actor, ip=None, now=now, reason="commercial")
         _redact(plain.id, "body", plain.body, HIDDEN_PHONE, "phone")
-        db.session.add(CommentTranslation(comment_id=vietnamese.id, text=VI_TRANSLATION))
+        db.session.add(
+            CommentTranslation(comment_id=vietnamese.id, text=VI_TRANSLATION, reviewed_at=now)
+        )
         _redact(vietnamese.id, "translation", VI_TRANSLATION, HIDDEN_NAME, "name")
         group = CampaignGroup(
             measure_id=m1.id, representative_comment_id=campaign[1].id, confirmed=True
@@ -646,3 +648,24 @@ def test_full_width_formula_starts_are_text_in_the_results_csv(
     summaries = {row[3] for row in csv.reader(io.StringIO(data, newline=""))}
     for body in hostile:
         assert "'" + body in summaries
+
+
+def test_results_wait_for_every_translation_to_hide_personal_data(
+    app, client, login_as, closed_measure
+):
+    with app.app_context():
+        translation = db.session.scalar(sa.select(CommentTranslation))
+        # a telephone number left in view in the Vietnamese comment's reviewed translation
+        translation.text = VI_TRANSLATION + "電話は0270-24-5111です。"
+        receipt = db.session.scalar(
+            sa.select(Comment.receipt_number).where(Comment.id == translation.comment_id)
+        )
+        db.session.commit()
+    login_as("admin")
+    draft = client.get("/staff/admin/measures/1-(1)/results").text
+    assert "The Japanese translation of 1 comments still shows personal data." in draft
+    assert f'href="/staff/moderation/comments/{receipt}#translation"' in draft
+    page = "/staff/admin/measures/1-(1)/results/publish"
+    refused = post_form(client, ADMIN_MEASURE, page, {"confirm": "y"})
+    assert refused.status_code == 409
+    assert client.get("/ja/measures/1-1/results").status_code == 404

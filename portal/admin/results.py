@@ -34,6 +34,11 @@ def results_refusal_message(refusal: publication.ResultsRefused) -> str:
             "%(num)s rows have no response from the city yet. Every row needs one before publishing.",
             num=refusal.count,
         ),
+        "translations_showing_personal_data": _(
+            "The Japanese translation of %(num)s comments still shows personal data. Hide it "
+            "(or confirm what is not personal data) in moderation before publishing.",
+            num=refusal.count,
+        ),
         "not_published": _("The results are not published yet: there is nothing to correct."),
         "empty": _("Write the correction."),
         "too_long": _("The text is too long."),

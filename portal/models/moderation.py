@@ -93,11 +93,16 @@ class CommentTranslation(db.Model):
     translated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Personal-data suggestions a moderator confirmed are not personal data (a district's
+    # name read as a surname): JSON [[start, end, kind], ...] in this text; cleared when the
+    # text changes.
+    kept_suggestions: Mapped[str | None] = mapped_column(Text)
 
     @property
     def publishable(self) -> bool:
-        """A machine translation may be shown only once a person has reviewed it."""
-        return self.method == TranslationMethod.HUMAN or self.reviewed_at is not None
+        """Shown only once a person has confirmed it: a moderator who writes a translation
+        confirms it unless personal data is left in view; a machine's waits for a review."""
+        return self.reviewed_at is not None
 
 
 class CityResponse(db.Model):

@@ -260,6 +260,10 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
             translation_segments=translated["segments"],
             translation_redactions=translated["redactions"],
             translation_suggestions=translated["suggestions"],
+            translation_problems=translation.problems(comment, translation_row)
+            if translation_row
+            else [],
+            hidden_in_body=translation.HIDDEN_IN_BODY,
             needs_translation=translation.needs_translation(comment),
             machine_translation=translation.provider_from_config(current_app.config) is not None,
             response=existing,

@@ -40,6 +40,10 @@ REFUSAL_MESSAGES = {
     "already": _l("The comment is already in this state."),
     "field": _l("Unknown text field."),
     "no_text": _l("There is no translation to redact yet."),
+    "personal_data": _l(
+        "The translation still shows personal data (listed under the translation): hide it, "
+        "or confirm what is not personal data, then mark it reviewed."
+    ),
     "bad_span": _l("The characters given are outside the text."),
     "not_found": _l("This hidden span no longer exists."),
     "not_approved": _l("Approve the comment before writing the city's response."),

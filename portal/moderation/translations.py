@@ -3,7 +3,9 @@ reviewed by a person before it may be published."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+import re
+
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from portal.moderation import bp
@@ -11,13 +13,32 @@ from portal.moderation.comment import PageProblem, change_comment
 from portal.moderation.forms import ActionForm, TranslationForm
 from portal.services.moderation import translation
 
+_OFFSET = re.compile("[0-9]{1,8}")  # ASCII digits: "²".isdigit() is true, int("²") fails
+
+
+def _kept(values: list[str]) -> list[tuple[int, int, str]]:
+    """The suggestions ticked as not personal data ("start:end:kind")."""
+    kept = []
+    for value in values:
+        parts = value.split(":")
+        if len(parts) != 3 or not all(_OFFSET.fullmatch(p) for p in parts[:2]):
+            abort(400)
+        kept.append((int(parts[0]), int(parts[1]), parts[2][:20]))
+    return kept
+
 
 @bp.route("/comments/<receipt>/translation", methods=["POST"])
 def comment_translation(receipt: str):
     """Save the moderator's Japanese translation (a human translation)."""
 
     def apply(comment, form, staff):
-        translation.save_human(comment, form.text.data.strip(), **staff.audit)
+        row = translation.save_human(comment, form.text.data.strip(), **staff.audit)
+        if not row.publishable:
+            return _(
+                "Translation saved, but it still shows personal data (listed under the "
+                "translation): hide it, or confirm what is not personal data, then mark the "
+                "translation reviewed."
+            ), "warning"
         return _("Translation saved.")
 
     return change_comment(
@@ -52,7 +73,8 @@ def comment_translation_review(receipt: str):
         row = translation.japanese_translation(comment)
         if row is None:
             abort(404)
-        translation.review(row, comment, **staff.audit)
+        kept = _kept(request.form.getlist("keep"))
+        translation.review(row, comment, kept=kept, **staff.audit)
         return _("Translation reviewed: it can be published.")
 
     return change_comment(receipt, ActionForm(), apply, anchor="#translation")

@@ -3,7 +3,9 @@
 Every page outside the staff screens and every export builds what it shows from here. The rule:
 - a comment's text leaves only when the comment is approved (status ``published``), and always
   with its redactions applied (each hidden span becomes a placeholder);
-- its Japanese translation leaves only when a person wrote or reviewed it, redacted the same way;
+- its Japanese translation leaves only once a person has confirmed it (written it, or reviewed
+  it with no personal data left in view), redacted the same way: its own hidden spans, and
+  every word hidden in the body wherever the translation repeats it;
 - contact details, access keys, staff notes and the unredacted text never leave; comments that
   are pending, held, rejected or withdrawn leave only as counts.
 
@@ -31,14 +33,17 @@ from portal.services.disclosure.rules import (
     PUBLIC_RESULT_ROW_FIELDS,
     Disclosure,
     disclose,
+    hidden_strings,
     may_disclose_text,
     merge_spans,
+    occurrences,
     own_text_for_author,
     public_text,
     public_translation,
     redact,
     results_are_public,
     spans_of,
+    translation_spans,
 )
 
 __all__ = [
@@ -56,8 +61,10 @@ __all__ = [
     "comment_language",
     "committee_disclosures",
     "disclose",
+    "hidden_strings",
     "may_disclose_text",
     "merge_spans",
+    "occurrences",
     "own_text_for_author",
     "public_text",
     "public_translation",
@@ -65,4 +72,5 @@ __all__ = [
     "results_are_public",
     "results_row_of",
     "spans_of",
+    "translation_spans",
 ]

@@ -106,7 +106,7 @@ def committee_disclosures(
                     "district": row.district,
                     "position": row.position,
                     "text": redactions.text(row.id, row.body),
-                    "translation_ja": redactions.translation(row.id),
+                    "translation_ja": redactions.translation(row.id, row.body),
                     "group_id": row.group_id,
                     "group_size": group_sizes.get(row.group_id) if row.group_id else None,
                     "response_category": response.category if response else None,

@@ -95,7 +95,7 @@ def _redacted_texts(comments: list[Comment], placeholder: str) -> tuple[dict, di
         if comment.id not in ids:
             continue
         bodies[comment.id] = redactions.text(comment.id, comment.body)
-        translation = redactions.translation(comment.id)
+        translation = redactions.translation(comment.id, comment.body)
         if translation is not None:
             japanese[comment.id] = translation
     return bodies, japanese

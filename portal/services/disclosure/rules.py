@@ -87,6 +87,37 @@ def redact(text: str, spans: list[tuple[int, int]], placeholder: str = PLACEHOLD
     return "".join(pieces)
 
 
+def occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    """Every place `needle` appears in `text` (non-overlapping), as code-point spans."""
+    spans, start = [], 0
+    if not needle:
+        return spans
+    while (found := text.find(needle, start)) >= 0:
+        spans.append((found, found + len(needle)))
+        start = found + len(needle)
+    return spans
+
+
+def hidden_strings(body: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The words a moderator hid in a comment's body, each once, longest first."""
+    words = {body[start:end] for start, end in merge_spans(spans) if body[start:end].strip()}
+    return sorted(words, key=lambda word: (-len(word), word))
+
+
+def translation_spans(
+    translation: str,
+    own: list[tuple[int, int]],
+    body: str,
+    body_spans: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """What is hidden in a translation: its own hidden spans, and every place it repeats a
+    word hidden in the body (a name or a number reads the same in both texts)."""
+    carried = [
+        span for word in hidden_strings(body, body_spans) for span in occurrences(translation, word)
+    ]
+    return merge_spans(list(own) + carried)
+
+
 def spans_of(comment_id: int, field: str) -> list[tuple[int, int]]:
     """The redacted spans of one field ("body" or "translation") of a comment."""
     return [
@@ -127,7 +158,13 @@ def public_translation(comment: Comment, placeholder: str = PLACEHOLDER_JA) -> s
     )
     if translation is None or not translation.publishable:
         return None
-    return redact(translation.text, spans_of(comment.id, "translation"), placeholder)
+    spans = translation_spans(
+        translation.text,
+        spans_of(comment.id, "translation"),
+        comment.body,
+        spans_of(comment.id, "body"),
+    )
+    return redact(translation.text, spans, placeholder)
 
 
 def own_text_for_author(comment: Comment, placeholder: str) -> str:
@@ -170,12 +207,18 @@ class Redactions:
         """The comment's text with every hidden span a placeholder."""
         return redact(body, self._spans.get((comment_id, "body"), []), self.placeholder)
 
-    def translation(self, comment_id: int) -> str | None:
-        """The reviewed Japanese translation, redacted the same way, or None."""
+    def translation(self, comment_id: int, body: str) -> str | None:
+        """The reviewed Japanese translation, redacted the same way (its own hidden spans and
+        every word hidden in the `body`), or None."""
         translation = self._translations.get(comment_id)
         if translation is None or not translation.publishable:
             return None
-        spans = self._spans.get((comment_id, "translation"), [])
+        spans = translation_spans(
+            translation.text,
+            self._spans.get((comment_id, "translation"), []),
+            body,
+            self._spans.get((comment_id, "body"), []),
+        )
         return redact(translation.text, spans, self.placeholder)
 
 

@@ -16,6 +16,9 @@ from portal.extensions import db
 from portal.models import Comment, CommentTranslation, Redaction
 from portal.models.staff import StaffUser
 from portal.services import actions
+from portal.services.disclosure import hidden_strings, merge_spans, occurrences
+
+__all__ = ["occurrences"]  # the view finds "every occurrence of a text" with the same rule
 
 FIELDS = ("body", "translation")
 
@@ -57,8 +60,6 @@ def redactions_of(comment: Comment, field: str) -> list[Redaction]:
 
 def segments(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
     """`text` cut into visible and hidden pieces (overlapping spans merged)."""
-    from portal.services.disclosure import merge_spans
-
     pieces, position = [], 0
     for start, end in merge_spans([(s, e) for s, e in spans if e > s]):
         if start > position:
@@ -68,17 +69,6 @@ def segments(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
     if position < len(text):
         pieces.append(Segment(text[position:], False))
     return pieces
-
-
-def occurrences(text: str, needle: str) -> list[tuple[int, int]]:
-    """Every place `needle` appears in `text` (non-overlapping), as code-point spans."""
-    spans, start = [], 0
-    if not needle:
-        return spans
-    while (found := text.find(needle, start)) >= 0:
-        spans.append((found, found + len(needle)))
-        start = found + len(needle)
-    return spans
 
 
 def _check_changeable(comment: Comment, now: datetime) -> None:
@@ -128,6 +118,52 @@ def add(
             "redaction_added", comment, actor=actor, ip=ip, now=now, field=field, spans=added
         )
         db.session.flush()
+        if field == "body":
+            hide_body_words_in_translation(comment, actor=actor, ip=ip, now=now)
+    return len(added)
+
+
+def hide_body_words_in_translation(
+    comment: Comment, *, actor: StaffUser, ip: str | None, now: datetime
+) -> int:
+    """Hide in the Japanese translation every place it repeats a word hidden in the body (a
+    name, a number, an address reads the same in both), so the moderator sees it hidden there
+    too. Returns how many spans were added."""
+    translation = field_text(comment, "translation")
+    if translation is None:
+        return 0
+    body_spans = [(r.start, r.end) for r in redactions_of(comment, "body")]
+    existing = merge_spans([(r.start, r.end) for r in redactions_of(comment, "translation")])
+    added = []
+    for word in hidden_strings(comment.body, body_spans):
+        for start, end in occurrences(translation, word):
+            if any(s <= start and end <= e for s, e in existing):
+                continue
+            existing = merge_spans([*existing, (start, end)])
+            db.session.add(
+                Redaction(
+                    comment_id=comment.id,
+                    field="translation",
+                    start=start,
+                    end=end,
+                    kind="hidden_in_body",
+                    created_by_id=actor.id,
+                    created_at=now,
+                )
+            )
+            added.append({"start": start, "end": end, "kind": "hidden_in_body"})
+    if added:
+        actions.record(
+            "redaction_added",
+            comment,
+            actor=actor,
+            ip=ip,
+            now=now,
+            field="translation",
+            reason="hidden_in_body",
+            spans=added,
+        )
+        db.session.flush()
     return len(added)
 
 
@@ -148,8 +184,14 @@ def remove(
         field=redaction.field,
         spans=[{"start": redaction.start, "end": redaction.end, "kind": redaction.kind}],
     )
+    field = redaction.field
     db.session.delete(redaction)
     db.session.flush()
+    if field == "translation":
+        # imported here: translation builds on this module
+        from portal.services.moderation.translation import withdraw_confirmation_if_exposed
+
+        withdraw_confirmation_if_exposed(comment, actor=actor, ip=ip, now=now)
 
 
 def carry_over_translation_spans(
@@ -168,8 +210,14 @@ def carry_over_translation_spans(
         return 0
     hidden_words = {old_text[r.start : r.end]: r.kind for r in old}
     for redaction in old:
-        db.session.delete(redaction)
+        field = redaction.field
+    db.session.delete(redaction)
     db.session.flush()
+    if field == "translation":
+        # imported here: translation builds on this module
+        from portal.services.moderation.translation import withdraw_confirmation_if_exposed
+
+        withdraw_confirmation_if_exposed(comment, actor=actor, ip=ip, now=now)
     spans = [
         (start, end, kind)
         for word, kind in hidden_words.items()

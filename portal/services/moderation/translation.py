@@ -4,6 +4,18 @@ A moderator writes or edits the translation (a human translation, with who and w
 machine-translation provider can be configured (`PORTAL_MT_URL`, a self-hosted LibreTranslate);
 without it nothing offers to translate. A machine translation is marked as such, and
 `portal.services.disclosure` refuses to publish it until a person has reviewed it.
+
+A redaction holds for the translation too:
+- the machine is sent the redacted text (a placeholder for every hidden span), never the words
+  a moderator hid;
+- every word hidden in the body is hidden wherever the translation repeats it, when the
+  translation is saved and when the body's word is hidden later;
+- a translation is confirmed (publishable) only while it shows no personal data: no word hidden
+  in the body, and no personal-data suggestion (`pii.suggest` on the translation) that is
+  neither hidden nor confirmed by a moderator as not personal data (`problems`). A moderator's
+  own translation is confirmed on saving when it is clean, and otherwise waits for a review.
+- once the measure's results are published a translation no longer changes (the published
+  results keep the one they hold).
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -22,7 +35,15 @@ from portal.models import Comment, CommentTranslation
 from portal.models.moderation import TranslationMethod
 from portal.models.staff import StaffUser
 from portal.services import actions, audit
-from portal.services.moderation import redaction
+from portal.services.disclosure import (
+    PLACEHOLDER_JA,
+    hidden_strings,
+    merge_spans,
+    occurrences,
+    redact,
+    spans_of,
+)
+from portal.services.moderation import pii, redaction
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +52,28 @@ JAPANESE = ("ja", "ja-x-easy")
 
 class TranslationUnavailable(Exception):
     """The provider could not translate (down, refused, or answered nonsense)."""
+
+
+HIDDEN_IN_BODY = "hidden_in_body"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What keeps a translation from being published: a word hidden in the body, or a
+    personal-data suggestion neither hidden nor kept (offsets in the translation's text)."""
+
+    start: int
+    end: int
+    kind: str  # HIDDEN_IN_BODY, or a kind of `pii.KINDS`
+    text: str
+
+
+class TranslationRefused(actions.Refused):
+    """The translation cannot change or be confirmed; `problems` lists what is in the way."""
+
+    def __init__(self, code: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(code)
+        self.problems = problems or []
 
 
 class TranslationProvider(Protocol):
@@ -116,6 +159,49 @@ def japanese_translation(comment: Comment) -> CommentTranslation | None:
     )
 
 
+def kept_suggestions(translation: CommentTranslation) -> set[tuple[int, int, str]]:
+    """The suggestions a moderator confirmed are not personal data, as (start, end, kind)."""
+    if not translation.kept_suggestions:
+        return set()
+    return {(start, end, kind) for start, end, kind in json.loads(translation.kept_suggestions)}
+
+
+def problems(comment: Comment, translation: CommentTranslation | None = None) -> list[Problem]:
+    """Everything in the comment's Japanese translation that must not be published as it
+    stands, in text order: empty when it may be confirmed."""
+    translation = translation or japanese_translation(comment)
+    if translation is None:
+        return []
+    text = translation.text
+    hidden = merge_spans(spans_of(comment.id, "translation"))
+
+    def covered(start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in hidden)
+
+    found = [
+        Problem(start, end, HIDDEN_IN_BODY, word)
+        for word in hidden_strings(comment.body, spans_of(comment.id, "body"))
+        for start, end in occurrences(text, word)
+        if not covered(start, end)
+    ]
+    kept = kept_suggestions(translation)
+    for suggestion in pii.suggest(text):
+        if covered(suggestion.start, suggestion.end):
+            continue
+        if (suggestion.start, suggestion.end, suggestion.kind) in kept:
+            continue
+        if any(p.start < suggestion.end and suggestion.start < p.end for p in found):
+            continue
+        found.append(Problem(suggestion.start, suggestion.end, suggestion.kind, suggestion.text))
+    return sorted(found, key=lambda p: (p.start, p.end))
+
+
+def _check_open(comment: Comment, now: datetime) -> None:
+    published = comment.measure.results_published_at
+    if published is not None and published <= now:
+        raise TranslationRefused("results_published")
+
+
 def _store(
     comment: Comment,
     text: str,
@@ -126,6 +212,7 @@ def _store(
     now: datetime,
     action: str,
 ) -> CommentTranslation:
+    _check_open(comment, now)
     translation = japanese_translation(comment)
     old_text = translation.text if translation else None
     if translation is None:
@@ -133,14 +220,20 @@ def _store(
         db.session.add(translation)
     if old_text is not None and old_text != text:
         redaction.carry_over_translation_spans(comment, old_text, text, actor=actor, ip=ip, now=now)
+        translation.kept_suggestions = None  # offsets of another text
     before = {"method": translation.method if old_text is not None else None}
     translation.text = text
     translation.method = method
     translation.translated_by_id = actor.id
     translation.translated_at = now
-    # A person who writes or edits the text has read it; a machine's text waits for review.
-    translation.reviewed_by_id = actor.id if method == TranslationMethod.HUMAN else None
-    translation.reviewed_at = now if method == TranslationMethod.HUMAN else None
+    db.session.flush()
+    redaction.hide_body_words_in_translation(comment, actor=actor, ip=ip, now=now)
+    # A person who writes or edits the text has read it, and confirms it unless personal data
+    # is still in view; a machine's text always waits for a person's review.
+    left = problems(comment, translation)
+    confirmed = method == TranslationMethod.HUMAN and not left
+    translation.reviewed_by_id = actor.id if confirmed else None
+    translation.reviewed_at = now if confirmed else None
     actions.record(
         action,
         comment,
@@ -149,6 +242,8 @@ def _store(
         now=now,
         changes=audit.changes(before, {"method": method}),
         text_changed=old_text != text,
+        confirmed=confirmed,
+        problems=len(left),
     )
     db.session.flush()
     return translation
@@ -177,8 +272,12 @@ def machine_translate(
     ip: str | None,
     now: datetime,
 ) -> CommentTranslation:
-    """Ask the provider for a Japanese translation, stored as a machine one awaiting review."""
-    text = provider.translate(comment.body, source_language(comment), "ja")
+    """Ask the provider for a Japanese translation of the redacted text (a placeholder where
+    a moderator hid something: the words never leave for the provider), stored as a machine
+    translation awaiting review."""
+    _check_open(comment, now)
+    redacted = redact(comment.body, spans_of(comment.id, "body"), PLACEHOLDER_JA)
+    text = provider.translate(redacted, source_language(comment), "ja")
     return _store(
         comment,
         text,
@@ -194,14 +293,57 @@ def review(
     translation: CommentTranslation,
     comment: Comment,
     *,
+    kept: list[tuple[int, int, str]] = (),
     actor: StaffUser,
     ip: str | None,
     now: datetime,
 ) -> None:
-    """A person confirms a machine translation as it stands: it may then be published."""
+    """A person confirms the translation as it stands: it may then be published.
+
+    `kept` names suggestions the person confirms are not personal data (a place read as a
+    name); refused, with the list, while anything else of `problems` is left in view.
+    """
+    _check_open(comment, now)
+    left = problems(comment, translation)
+    keep = {
+        (p.start, p.end, p.kind)
+        for p in left
+        if p.kind != HIDDEN_IN_BODY and (p.start, p.end, p.kind) in set(kept)
+    }
+    remaining = [p for p in left if (p.start, p.end, p.kind) not in keep]
+    if remaining:
+        raise TranslationRefused("personal_data", remaining)
+    if keep:
+        translation.kept_suggestions = json.dumps(
+            sorted(kept_suggestions(translation) | keep), separators=(",", ":")
+        )
+        # offsets and kinds, never the words
+        actions.record(
+            "translation_suggestions_kept",
+            comment,
+            actor=actor,
+            ip=ip,
+            now=now,
+            spans=[{"start": s, "end": e, "kind": k} for s, e, k in sorted(keep)],
+        )
     translation.reviewed_by_id = actor.id
     translation.reviewed_at = now
     actions.record(
         "translation_reviewed", comment, actor=actor, ip=ip, now=now, method=translation.method
     )
     db.session.flush()
+
+
+def withdraw_confirmation_if_exposed(
+    comment: Comment, *, actor: StaffUser, ip: str | None, now: datetime
+) -> bool:
+    """After a span of the translation is shown again: a confirmed translation that now shows
+    personal data waits for a new review. Returns whether it was withdrawn."""
+    translation = japanese_translation(comment)
+    if translation is None or translation.reviewed_at is None or not problems(comment, translation):
+        return False
+    translation.reviewed_by_id = None
+    translation.reviewed_at = None
+    actions.record("translation_review_withdrawn", comment, actor=actor, ip=ip, now=now)
+    db.session.flush()
+    return True

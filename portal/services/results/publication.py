@@ -2,7 +2,8 @@
 
 Rules kept here, whatever screen or command asks:
 - results are published once, after the comment period has closed, when every comment has been
-  decided and every row of the table carries the city's response;
+  decided, every row of the table carries the city's response and no approved comment's
+  translation still shows personal data;
 - once published they are never taken back or edited in place: an admin adds a dated
   correction, which the results page shows;
 - every change is audited in the caller's transaction (what changed, never the texts of
@@ -19,10 +20,11 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.measures import Measure, PeriodState
-from portal.models.moderation import CityResponse, ResultsCorrection
+from portal.models.moderation import CityResponse, CommentTranslation, ResultsCorrection
 from portal.models.staff import StaffUser
 from portal.services import actions
 from portal.services.disclosure import Results, build_results
+from portal.services.moderation import translation
 
 MAX_SUMMARY_LENGTH = 4000
 MAX_CORRECTION_LENGTH = 4000
@@ -45,11 +47,34 @@ class Readiness:
     undecided: int
     rows_without_response: int
     results: Results
+    # approved comments whose Japanese translation still shows personal data (receipt numbers)
+    translations_showing_personal_data: list[str]
 
     @property
     def ready(self) -> bool:
         """True when the results may be published now."""
-        return self.period_closed and not self.undecided and not self.rows_without_response
+        return (
+            self.period_closed
+            and not self.undecided
+            and not self.rows_without_response
+            and not self.translations_showing_personal_data
+        )
+
+
+def translations_showing_personal_data(measure: Measure) -> list[str]:
+    """The approved comments of `measure` whose Japanese translation still shows a word hidden
+    in the comment or a personal-data suggestion nobody hid or kept (`translation.problems`)."""
+    rows = db.session.execute(
+        select(Comment, CommentTranslation)
+        .join(CommentTranslation, CommentTranslation.comment_id == Comment.id)
+        .where(
+            Comment.measure_id == measure.id,
+            Comment.status == CommentStatus.PUBLISHED,
+            CommentTranslation.language == "ja",
+        )
+        .order_by(Comment.received_at, Comment.id)
+    ).all()
+    return [comment.receipt_number for comment, row in rows if translation.problems(comment, row)]
 
 
 def readiness(measure: Measure, now: datetime) -> Readiness:
@@ -66,6 +91,7 @@ def readiness(measure: Measure, now: datetime) -> Readiness:
         undecided=undecided or 0,
         rows_without_response=sum(1 for row in results.rows if row.response_id is None),
         results=results,
+        translations_showing_personal_data=translations_showing_personal_data(measure),
     )
 
 
@@ -80,6 +106,10 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
         raise ResultsRefused("undecided", state.undecided)
     if state.rows_without_response:
         raise ResultsRefused("rows_without_response", state.rows_without_response)
+    if state.translations_showing_personal_data:
+        raise ResultsRefused(
+            "translations_showing_personal_data", len(state.translations_showing_personal_data)
+        )
     measure.results_published_at = now
     actions.record(
         "results_published",
