@@ -48,6 +48,21 @@ def _actions(app, number):
         ]
 
 
+def _publish_results(app, code="1-(1)"):
+    """The measure's period closes and an admin publishes its results (the author's receipt
+    page shows the city's response from then on)."""
+    from portal.database import utcnow
+    from portal.models import Measure, StaffUser
+    from portal.services.results import publication
+
+    set_period(app, code, timedelta(days=-40), timedelta(days=-1))
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == code))
+        actor = db.session.scalar(sa.select(StaffUser).limit(1))
+        publication.publish(measure, actor=actor, ip=None, now=utcnow())
+        db.session.commit()
+
+
 def _status(app, number):
     with app.app_context():
         return db.session.scalar(sa.select(Comment.status).where(Comment.receipt_number == number))
@@ -388,18 +403,26 @@ def test_offsets_hide_a_span_and_bad_offsets_are_refused(app, client, login_as, 
     assert "outside the text" in too_far.get_data(as_text=True)
 
 
-def test_redactions_cannot_change_once_results_are_published(app, client, login_as, received):
+def test_after_publication_a_span_can_be_hidden_but_not_shown_again(
+    app, client, login_as, received
+):
     number, _key = received
     login_as("moderator")
     set_period(
         app, "1-(1)", timedelta(days=-40), timedelta(days=-10), results_in=timedelta(days=-1)
     )
-    refused = _post(client, number, "redactions", {"field": "body", "exact_text": "田中太郎"})
-    assert refused.status_code in (409, 422)
+    # privacy wins over published results staying as published: hiding is still possible
+    hidden = _post(client, number, "redactions", {"field": "body", "exact_text": "田中太郎"})
+    assert hidden.status_code == 303
     with app.app_context():
         from portal.models.moderation import Redaction
 
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Redaction)) == 0
+        redaction_id = db.session.scalar(sa.select(Redaction.id))
+    assert "Show again" not in client.get(_page(number)).text
+    refused = _post(client, number, f"redactions/{redaction_id}/remove")
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.get(Redaction, redaction_id) is not None
 
 
 # --- translations -----------------------------------------------------------------------------
@@ -679,6 +702,7 @@ def test_response_in_the_residents_language_or_in_japanese_with_a_note(
         },
     )
     assert saved.status_code == 303
+    _publish_results(app)
     vi = look_up_receipt(app.test_client(), number, key, lang="vi").text
     assert "Quầy vào thứ Bảy sẽ mở" in vi
     assert 'lang="vi"' in vi
@@ -716,6 +740,7 @@ def test_response_for_a_group_is_written_once_for_all_its_comments(
         "response",
         {"category": "for_reference", "text_ja": "公園の整備は検討します。"},
     )
+    _publish_results(app)
     assert (
         "公園の整備は検討します。"
         in look_up_receipt(app.test_client(), second[0], second[1], lang="ja").text

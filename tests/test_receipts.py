@@ -1,10 +1,12 @@
 """A resident comes back with receipt number and access key."""
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
-from conftest import KEY, comment_receipt, csrf_token_from, look_up_receipt
+from conftest import KEY, comment_receipt, csrf_token_from, look_up_receipt, set_period
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import CityResponse, Comment
 
@@ -70,7 +72,7 @@ def test_lookup_without_csrf_token_is_refused_kindly(client):
     assert "Please submit again" in response.get_data(as_text=True)
 
 
-def test_resident_sees_rejection_reason_then_city_response(app, client, submit, open_measure):
+def test_resident_sees_the_rejection_reason(app, client, submit, open_measure):
     number, key = comment_receipt(submit, open_measure)
     _set_comment(app, status="not_published", rejection_reason="personal_information")
     page = look_up_receipt(client, number, key).get_data(as_text=True)
@@ -78,20 +80,133 @@ def test_resident_sees_rejection_reason_then_city_response(app, client, submit, 
     assert "It contains information that could identify a person." in page
     assert "Withdraw my comment" not in page
 
-    _set_comment(app, status="published", rejection_reason=None)
+
+# --- the city's response reaches the author with the published results ----------------------
+
+RESPONSE = "ご意見は今後の参考とさせていただきます。"
+GROUP_RESPONSE = "公園の整備は計画に沿って進めます。"
+
+
+def _respond(app, comment_id=None, group_id=None, text=RESPONSE):
     with app.app_context():
-        comment = db.session.scalar(sa.select(Comment))
         db.session.add(
             CityResponse(
-                comment_id=comment.id,
-                category="for_reference",
-                text_ja="ご意見は今後の参考とさせていただきます。",
+                comment_id=comment_id, group_id=group_id, category="for_reference", text_ja=text
             )
         )
         db.session.commit()
-    page = look_up_receipt(client, number, key).get_data(as_text=True)
+
+
+def _comments(app) -> dict[str, Comment]:
+    with app.app_context():
+        return {c.receipt_number: c.id for c in db.session.scalars(sa.select(Comment))}
+
+
+def _decide(app, number, decision, **kwargs):
+    from portal.models import StaffUser
+    from portal.services.moderation.decisions import decide
+
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
+        actor = db.session.scalar(sa.select(StaffUser).limit(1))
+        decide(comment, decision, actor=actor, ip=None, now=utcnow(), **kwargs)
+        db.session.commit()
+
+
+def _publish(app):
+    """The period closes and an admin publishes the results."""
+    from portal.models import Measure, StaffUser
+    from portal.services.results import publication
+
+    set_period(app, "1-(1)", timedelta(days=-30), timedelta(days=-1))
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        actor = db.session.scalar(sa.select(StaffUser).limit(1))
+        publication.publish(measure, actor=actor, ip=None, now=utcnow())
+        db.session.commit()
+
+
+def _response_shown(client, number, key) -> bool:
+    page = look_up_receipt(client, number, key).text
+    return "The city's response" in page
+
+
+def test_author_sees_the_citys_response_only_once_the_results_are_published(
+    app, client, submit, open_measure, make_staff
+):
+    make_staff("admin")
+    number, key = comment_receipt(submit, open_measure)
+    _decide(app, number, "approve")
+    _respond(app, comment_id=_comments(app)[number])
+    # a draft: it may still change, and Japanese practice publishes responses together
+    assert not _response_shown(client, number, key)
+    assert RESPONSE not in look_up_receipt(client, number, key).text
+    _publish(app)
+    page = look_up_receipt(client, number, key).text
     assert "The city's response" in page
-    assert "ご意見は今後の参考とさせていただきます。" in page
+    assert RESPONSE in page
+    assert "Your comment appears in the published results as row 1." in page
+
+
+def test_a_rejected_comment_never_shows_the_response_drafted_before(
+    app, client, submit, open_measure, make_staff
+):
+    make_staff("admin")
+    number, key = comment_receipt(submit, open_measure)
+    _decide(app, number, "approve")
+    _respond(app, comment_id=_comments(app)[number])
+    _decide(app, number, "reject", reason="off_topic")
+    assert not _response_shown(client, number, key)
+    _publish(app)
+    page = look_up_receipt(client, number, key).text
+    assert "It is not about this measure." in page
+    assert RESPONSE not in page
+
+
+def test_a_pending_member_of_a_campaign_group_sees_no_response(
+    app, client, submit, open_measure, make_staff
+):
+    from portal.models import CampaignGroup
+
+    make_staff("admin")
+    first = comment_receipt(submit, open_measure, body="公園を増やしてください。その一")
+    second = comment_receipt(submit, open_measure, body="公園を増やしてください。その二")
+    with app.app_context():
+        group = CampaignGroup(measure_id=db.session.scalar(sa.select(Comment.measure_id)))
+        db.session.add(group)
+        db.session.flush()
+        group_id = group.id
+        for comment in db.session.scalars(sa.select(Comment)):
+            comment.group_id = group_id
+        db.session.commit()
+    _decide(app, first[0], "approve")
+    _respond(app, group_id=group_id, text=GROUP_RESPONSE)
+    assert not _response_shown(client, *first)
+    assert not _response_shown(client, *second)  # still pending: its group's draft is not its
+    _decide(app, second[0], "approve")
+    _publish(app)
+    assert GROUP_RESPONSE in look_up_receipt(client, *first).text
+    assert GROUP_RESPONSE in look_up_receipt(client, *second).text
+    # a letter typed in after publication joins the group, pending: the results do not show it
+    with app.app_context():
+        from portal.models import Measure
+        from portal.services.resident.submission import CommentInput, ContactInput, submit_comment
+
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        late, late_key = submit_comment(
+            measure,
+            CommentInput(
+                body="公園を増やしてください。その三",
+                declared_language="ja",
+                respondent_type="lives",
+                contact=ContactInput(),
+            ),
+            measure.closes_at - timedelta(hours=1),
+        )
+        late.group_id = group_id
+        db.session.commit()
+        late_number = late.receipt_number
+    assert not _response_shown(client, late_number, late_key)
 
 
 def test_published_comment_shows_published(app, client, submit, open_measure):

@@ -1,5 +1,5 @@
 """Administration of a measure's results: the draft table with its summaries, publication
-(once, after the period has closed) and dated corrections afterwards."""
+(once, after the period has closed), then the published version with its dated corrections."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
 from portal.models.moderation import CityResponse
-from portal.services.results import publication
+from portal.services.disclosure import PLACEHOLDER_JA
+from portal.services.results import publication, snapshots
 from portal.staff_access import client_address, current_staff
 
 
@@ -47,9 +48,13 @@ def results_refusal_message(refusal: publication.ResultsRefused) -> str:
 
 def _render_results(measure: Measure, correction_form=None, status: int = 200):
     now = utcnow()
-    state = publication.readiness(measure, now)
+    published = snapshots.published(measure, now)
+    db.session.commit()  # results published before versions were stored get their version 1
+    # once published, the page shows what was published, not the moderation tables
+    state = None if published else publication.readiness(measure, now)
+    results = published.results(PLACEHOLDER_JA) if published else state.results
     summary_forms = {}
-    for row in state.results.rows:
+    for row in [] if published else results.rows:
         if (
             row.response_id is not None
             and row.reposted_from is None
@@ -64,6 +69,8 @@ def _render_results(measure: Measure, correction_form=None, status: int = 200):
             "admin/results.html",
             measure=measure,
             state=state,
+            results=results,
+            published=published,
             summary_forms=summary_forms,
             correction_form=correction_form or CorrectionForm(formdata=None),
             corrections=publication.corrections_of(measure),

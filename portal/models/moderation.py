@@ -183,3 +183,28 @@ class ResultsCorrection(db.Model):
     note: Mapped[str] = mapped_column(Text)
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PublishedResults(db.Model):
+    """One version of a measure's published results, stored as it was published.
+
+    `document` is the serialised results (JSON, `disclosure.snapshot.FORMAT`): figures, rows
+    and annex with every text already redacted (a hidden span is a gap that each page fills
+    with its own locale's placeholder), the measure's titles and dates, and the internal ids
+    that tie a text to its comment. Every public output of the results renders from it, never
+    from the live moderation tables. Version 1 is the publication; each later version comes
+    with the dated correction that made it (`correction_id`). A stored document changes in one
+    way only: a span hidden after publication is hidden in every version.
+    """
+
+    __tablename__ = "published_results"
+    __table_args__ = (UniqueConstraint("measure_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    format: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("results_corrections.id"))

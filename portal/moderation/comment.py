@@ -180,11 +180,17 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
     )
     response_form.template.choices = wording_choices("response")
     linked = responses.linked_measures(comment)
+    now = utcnow()
+
+    def published(measure: Measure) -> bool:
+        return measure.results_published_at is not None and measure.results_published_at <= now
+
     link_form = forms.get("link_form") or LinkForm(formdata=None)
+    # a measure whose results are published takes no new 再掲 row
     link_form.measure.choices = [("", "—")] + [
         (m.code, f"{m.code} {m.text('ja').title}")
         for m in db.session.scalars(select(Measure).order_by(Measure.id))
-        if m.id != comment.measure_id and m not in linked
+        if m.id != comment.measure_id and m not in linked and not published(m)
     ]
     return {
         "decision_form": decision_form,
@@ -195,6 +201,7 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
         "response_form_posted": "response_form" in forms,
         "link_form": link_form,
         "linked": linked,
+        "linked_published": {m.id for m in linked if published(m)},
         "body_redaction_form": forms.get("body_redaction_form")
         or RedactionForm(formdata=None, field="body"),
         "translation_redaction_form": forms.get("translation_redaction_form")

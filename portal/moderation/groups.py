@@ -39,6 +39,10 @@ def group_refusal_message(code: str) -> str:
         "none_selected": _("Select at least one member of this group."),
         "split_needs_two": _("A new group needs at least two comments: select two or more."),
         "not_mergeable": _("Only another group of the same measure can be merged."),
+        "results_published": _(
+            "The results of this measure are published: its groups are rows of the published "
+            "table and can no longer change."
+        ),
         "other_has_response": _(
             "The other group already has a city response. Merge it the other way round, "
             "or remove that response first."

@@ -31,7 +31,10 @@ CHANNEL_LABELS = {
 }
 REFUSAL_MESSAGES = {
     "withdrawn": _l("The resident has withdrawn this comment: it takes no decision."),
-    "results_published": _l("The results of this measure are published: nothing can change."),
+    "results_published": _l(
+        "The results of this measure are published: this can no longer change. Only hiding "
+        "personal data is still possible (it is published as a dated correction)."
+    ),
     "no_proposal": _l("There is no proposed rejection to confirm or cancel."),
     "same_moderator": _l(
         "You proposed this rejection yourself: a second moderator must confirm it."
@@ -51,6 +54,10 @@ REFUSAL_MESSAGES = {
     "same_measure": _l("This is the comment's own measure."),
     "already_linked": _l("The comment is already linked to this measure."),
     "not_linked": _l("The comment is not linked to this measure."),
+    "linked_results_published": _l(
+        "The results of that measure are published: the comments shown in them (再掲) can no "
+        "longer change."
+    ),
 }
 
 

@@ -13,8 +13,9 @@ from portal.extensions import db, limiter
 from portal.i18n import current_locale
 from portal.public import bp
 from portal.public.forms import ReceiptLookupForm, WithdrawForm
-from portal.services.disclosure import own_text_for_author, results_row_of
+from portal.services.disclosure import own_text_for_author
 from portal.services.resident.submission import find_comment
+from portal.services.results.snapshots import published_row_of
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,19 @@ def _same_language(a: str | None, b: str) -> bool:
 
 def _author_view(comment) -> dict:
     """What the receipt pages show of the comment and the city's response, in the page's
-    language: the text with hidden spans as a translated placeholder, and the response's
-    translation when it is in the reader's language."""
-    response = comment.response
+    language: the text with hidden spans as a translated placeholder; once the results are
+    published, the row that shows the comment and the city's response as published (its
+    translation when it is in the reader's language). Before that the response is a draft
+    that may still change: the author sees none, whatever the comment's state."""
+    row = published_row_of(comment, utcnow(), _("[hidden]"))
     return {
         "comment_text": own_text_for_author(comment, _("[hidden]")),
-        "response": response,
+        "results_row": row.number if row else None,
+        "response": row if row is not None and row.response_ja else None,
         "response_translated": bool(
-            response
-            and response.translation
-            and _same_language(response.translation_language, current_locale().tag)
+            row
+            and row.response_translation
+            and _same_language(row.response_translation_language, current_locale().tag)
         ),
     }
 
@@ -59,7 +63,6 @@ def _render_status(comment, notice: str | None = None, status: int = 200, withdr
             receipt_number=request.form.get("receipt_number", ""),
             access_key=request.form.get("access_key", ""),
             **_author_view(comment),
-            results_row=results_row_of(comment, utcnow()),
         ),
         status,
         {"Cache-Control": "no-store"},

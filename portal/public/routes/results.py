@@ -1,10 +1,12 @@
 """The published results of a measure: the table with the city's view, the annex of full
 texts, and the same as a PDF for printing and as open data (CSV, JSON). Nothing of a measure's
-comments is shown before its results are published."""
+comments is shown before its results are published; afterwards every page and file renders the
+stored version (`services.results.snapshots`): the newest, or an earlier one (`?version=1`)."""
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from flask import Response, abort, current_app, g, render_template, url_for
@@ -12,25 +14,28 @@ from flask_babel import gettext as _
 
 from portal.converters import int_arg
 from portal.database import utcnow
+from portal.extensions import db
 from portal.models import Measure
 from portal.public import bp
 from portal.public.routes import measure_or_404
-from portal.services.disclosure import build_results, results_are_public
+from portal.services.disclosure import results_are_public
 from portal.services.results import files as result_files
-from portal.services.results.publication import corrections_of
+from portal.services.results import snapshots
 
 ANNEX_PAGE_SIZE = 100
 # A phone stays usable with a few hundred rows per page; most consultations fit on one.
 ROWS_PAGE_SIZE = 200
 
 
-def results_row_url(measure: Measure, number: int) -> str:
-    """The address of one row of a measure's results table, on the page that holds it."""
+def results_row_url(measure: Measure, number: int, version: int | None = None) -> str:
+    """The address of one row of a measure's results table (of an earlier `version`), on the
+    page that holds it."""
     page = (number - 1) // ROWS_PAGE_SIZE + 1
     return url_for(
         "public.results",
         slug=measure.slug,
         page=page if page > 1 else None,
+        version=version,
         _anchor=f"row-{number}",
     )
 
@@ -40,12 +45,26 @@ def _results_helpers() -> dict:
     return {"results_row_url": results_row_url}
 
 
-def _published_measure_or_404(slug: str) -> Measure:
-    """The measure, if its results are published; nothing of its comments otherwise."""
-    measure = measure_or_404(slug)
-    if not results_are_public(measure, utcnow()):
+# ASCII digits, and few: a version is a small number (and a 30-digit one would not fit).
+_VERSION = re.compile("[0-9]{1,6}")
+
+
+def _published_or_404(measure: Measure) -> snapshots.Published:
+    """The version of the measure's published results the request asks for (`?version=`,
+    else the newest); a 404 before publication or for a version that does not exist."""
+    asked = request.args.get("version")
+    if asked is not None and not _VERSION.fullmatch(asked):
         abort(404)
-    return measure
+    published = snapshots.published(measure, utcnow(), int(asked) if asked else None)
+    db.session.commit()  # results published before versions were stored get their version 1
+    if published is None:
+        abort(404)
+    return published
+
+
+def _version_arg(published: snapshots.Published) -> int | None:
+    """The `version` a link to another page of the same version carries (none: the newest)."""
+    return None if published.is_latest else published.version
 
 
 def _withheld() -> str:
@@ -69,15 +88,18 @@ def results(slug: str):
     now = utcnow()
     if not results_are_public(measure, now):
         return render_template("public/results_pending.html", measure=measure, now=now), 404
-    results = build_results(measure, _withheld())
+    published = _published_or_404(measure)
+    results = published.results(_withheld())
     number, pages, start = _page_of(len(results.rows), ROWS_PAGE_SIZE)
     return render_template(
         "public/results.html",
         measure=measure,
+        published=published,
+        version=_version_arg(published),
         results=results,
         rows=results.rows[start : start + ROWS_PAGE_SIZE],
         page={"number": number, "pages": pages},
-        corrections=corrections_of(measure),
+        corrections=published.corrections,
         now=now,
     )
 
@@ -86,8 +108,8 @@ def results(slug: str):
 def results_comments(slug: str):
     """The annex: the full text of every published comment (the law allows summaries only
     while the full texts stay available)."""
-    measure = _published_measure_or_404(slug)
-    entries = build_results(measure, _withheld()).annex
+    published = _published_or_404(measure_or_404(slug))
+    entries = published.results(_withheld()).annex
     number, _pages, start = _page_of(len(entries), ANNEX_PAGE_SIZE)
     shown = entries[start : start + ANNEX_PAGE_SIZE]
     page = {
@@ -98,7 +120,12 @@ def results_comments(slug: str):
         "total": len(entries),
     }
     return render_template(
-        "public/results_comments.html", measure=measure, page=page, placeholder=_withheld()
+        "public/results_comments.html",
+        measure=published.measure,
+        published=published,
+        version=_version_arg(published),
+        page=page,
+        placeholder=_withheld(),
     )
 
 
@@ -110,16 +137,23 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
     )
 
 
+def _file_name(published: snapshots.Published, suffix: str) -> str:
+    version = "" if published.is_latest else f"-v{published.version}"
+    return f"results-{published.measure.slug}{version}{suffix}"
+
+
 @bp.route("/measures/<slug>/results.pdf")
 def results_pdf(slug: str):
     """The results for printing, in the reader's language."""
-    measure = _published_measure_or_404(slug)
-    results = build_results(measure, _withheld())
+    published = _published_or_404(measure_or_404(slug))
+    measure = published.measure
+    results = published.results(_withheld())
     html = render_template(
         "public/results_print.html",
         measure=measure,
+        published=published,
         results=results,
-        corrections=corrections_of(measure),
+        corrections=published.corrections,
     )
     setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
     cache = Path(setting) if setting else None
@@ -138,21 +172,27 @@ def results_pdf(slug: str):
                 202,
                 {"Retry-After": "30", "Refresh": "30", "Cache-Control": "no-store"},
             )
-    return _download(pdf, "application/pdf", f"results-{measure.slug}-{g.portal_locale.tag}.pdf")
+    return _download(pdf, "application/pdf", _file_name(published, f"-{g.portal_locale.tag}.pdf"))
 
 
 @bp.route("/measures/<slug>/results.csv")
 def results_csv(slug: str):
     """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
-    measure = _published_measure_or_404(slug)
-    data = result_files.results_csv(build_results(measure))
-    return _download(data, "text/csv", f"results-{measure.slug}.csv")
+    published = _published_or_404(measure_or_404(slug))
+    data = result_files.results_csv(published.results(result_files.PLACEHOLDER))
+    return _download(data, "text/csv", _file_name(published, ".csv"))
 
 
 @bp.route("/measures/<slug>/results.json")
 def results_json(slug: str):
     """The results, full texts included, as open data (JSON, CC BY 4.0)."""
-    measure = _published_measure_or_404(slug)
-    url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
-    data = result_files.results_json(measure, build_results(measure), corrections_of(measure), url)
-    return _download(data, "application/json", f"results-{measure.slug}.json")
+    published = _published_or_404(measure_or_404(slug))
+    url = url_for(
+        "public.results",
+        slug=published.measure.slug,
+        lang_code="ja",
+        version=_version_arg(published),
+        _external=True,
+    )
+    data = result_files.results_json(published, url)
+    return _download(data, "application/json", _file_name(published, ".json"))

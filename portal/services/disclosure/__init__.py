@@ -11,19 +11,18 @@ Every page outside the staff screens and every export builds what it shows from 
 
 `rules` holds that rule and the allow-lists (`COMMITTEE_FIELDS`, `PUBLIC_FIELDS` and the open
 data's `PUBLIC_RESULT_ROW_FIELDS`, `PUBLIC_ANNEX_FIELDS`: an export writes these keys and no
-others); `results` builds a measure's published results and `committee` the committee's
-disclosures, both only from what `rules` returns. Import from this package, not its modules.
+others); `results` builds a measure's results as a `snapshot` document (the serialised form,
+versioned, that `services.results` stores when it publishes and every results output renders
+from) and `committee` the committee's disclosures, both only from what `rules` returns.
+Import from this package, not its modules.
 """
 
 from portal.services.disclosure.committee import committee_disclosures
 from portal.services.disclosure.results import (
-    AnnexEntry,
-    Results,
-    ResultsFigures,
-    ResultsRow,
     build_results,
     comment_language,
-    results_row_of,
+    rehidden,
+    results_document,
 )
 from portal.services.disclosure.rules import (
     COMMITTEE_FIELDS,
@@ -45,8 +44,17 @@ from portal.services.disclosure.rules import (
     spans_of,
     translation_spans,
 )
+from portal.services.disclosure.snapshot import (
+    FORMAT,
+    AnnexEntry,
+    Results,
+    ResultsFigures,
+    ResultsRow,
+    results_from,
+)
 
 __all__ = [
+    "FORMAT",
     "COMMITTEE_FIELDS",
     "PLACEHOLDER_JA",
     "PUBLIC_ANNEX_FIELDS",
@@ -70,7 +78,9 @@ __all__ = [
     "public_translation",
     "redact",
     "results_are_public",
-    "results_row_of",
+    "rehidden",
+    "results_document",
+    "results_from",
     "spans_of",
     "translation_spans",
 ]

@@ -1,80 +1,32 @@
 """The published results of a measure (行政手続法 Art. 43), built from what `rules` lets out:
-figures (counts only), the table of opinions with the city's view, and the annex of full texts.
+figures (counts only), the table of opinions with the city's view, and the annex of full texts,
+as a `snapshot` document (the form that is stored when the results are published).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.comments import ContactDetails
-from portal.models.measures import Measure
+from portal.models.measures import Measure, MeasureText
 from portal.models.moderation import CampaignGroup, CityResponse, CommentMeasureLink
+from portal.services.disclosure import snapshot
 from portal.services.disclosure.rules import (
     PLACEHOLDER_JA,
-    PUBLIC_ANNEX_FIELDS,
-    PUBLIC_RESULT_ROW_FIELDS,
-    OpenData,
     Redactions,
+    hidden_strings,
     may_disclose_text,
-    results_are_public,
+    merge_spans,
+    spans_of,
+    stored_translation,
+    translation_spans,
 )
-
-
-@dataclass(frozen=True)
-class ResultsRow(OpenData):
-    """One row of the results table: one comment, or a campaign group counted once."""
-
-    FIELDS = PUBLIC_RESULT_ROW_FIELDS
-
-    number: int
-    measure_code: str
-    reposted_from: str | None  # 再掲: the measure the comment was sent on
-    summary: str  # 意見の要旨: the moderator's summary, else the redacted text
-    summary_language: str
-    count: int  # 同趣旨 N件
-    response_category: str | None
-    response_ja: str | None
-    response_translation: str | None
-    response_translation_language: str | None
-    response_id: int | None
-    member_ids: tuple[int, ...]  # internal: which comments the row stands for, never exported
-
-
-@dataclass(frozen=True)
-class AnnexEntry(OpenData):
-    """One approved comment's full text (redacted), as the annex of the results shows it."""
-
-    FIELDS = PUBLIC_ANNEX_FIELDS
-
-    row_number: int
-    measure_code: str
-    language: str
-    text: str
-    translation_ja: str | None
-
-
-@dataclass(frozen=True)
-class ResultsFigures:
-    """提出者数・意見件数: counts only, never whose or what."""
-
-    people: int
-    comments: int
-    published: int
-    not_published: int
-
-
-@dataclass(frozen=True)
-class Results:
-    """Everything the published results of one measure show."""
-
-    figures: ResultsFigures
-    rows: list[ResultsRow]
-    annex: list[AnnexEntry]
+from portal.services.disclosure.snapshot import Results
 
 
 def comment_language(comment: Comment) -> str:
@@ -84,21 +36,42 @@ def comment_language(comment: Comment) -> str:
     return "ja" if comment.declared_language == "ja-x-easy" else comment.declared_language
 
 
-def _redacted_texts(comments: list[Comment], placeholder: str) -> tuple[dict, dict]:
-    """Redacted bodies and reviewed, redacted Japanese translations of approved comments."""
+@dataclass(frozen=True)
+class _Texts:
+    """A comment's texts as they may leave: visible pieces, and the offsets hidden in them."""
+
+    body: list[str]
+    body_spans: list[list[int]]
+    translation: list[str] | None
+    translation_spans: list[list[int]] | None
+
+
+def _redacted_texts(comments: list[Comment]) -> dict[int, _Texts]:
+    """The redacted body and reviewed, redacted Japanese translation of approved comments."""
     ids = [c.id for c in comments if may_disclose_text(c)]
-    redactions = Redactions(placeholder)
+    redactions = Redactions()
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         redactions.load(chunk)
-    bodies, japanese = {}, {}
+    texts = {}
     for comment in comments:
         if comment.id not in ids:
             continue
-        bodies[comment.id] = redactions.text(comment.id, comment.body)
-        translation = redactions.translation(comment.id, comment.body)
-        if translation is not None:
-            japanese[comment.id] = translation
-    return bodies, japanese
+        body_spans = redactions.spans(comment.id, "body")
+        translation = redactions.publishable_translation(comment.id)
+        hidden = (
+            translation_spans(
+                translation, redactions.spans(comment.id, "translation"), comment.body, body_spans
+            )
+            if translation is not None
+            else None
+        )
+        texts[comment.id] = _Texts(
+            body=snapshot.pieces(comment.body, body_spans),
+            body_spans=[list(span) for span in merge_spans(body_spans)],
+            translation=snapshot.pieces(translation, hidden) if translation is not None else None,
+            translation_spans=[list(span) for span in hidden] if hidden is not None else None,
+        )
+    return texts
 
 
 def _people(measure_id: int) -> int:
@@ -120,7 +93,7 @@ def _people(measure_id: int) -> int:
     return len(people)
 
 
-def _figures(measure: Measure) -> ResultsFigures:
+def _figures(measure: Measure) -> dict:
     counts = dict(
         db.session.execute(
             select(Comment.status, func.count())
@@ -128,12 +101,29 @@ def _figures(measure: Measure) -> ResultsFigures:
             .group_by(Comment.status)
         ).all()
     )
-    return ResultsFigures(
-        people=_people(measure.id),
-        comments=sum(counts.values()),
-        published=counts.get(CommentStatus.PUBLISHED, 0),
-        not_published=counts.get(CommentStatus.NOT_PUBLISHED, 0),
+    return {
+        "people": _people(measure.id),
+        "comments": sum(counts.values()),
+        "published": counts.get(CommentStatus.PUBLISHED, 0),
+        "not_published": counts.get(CommentStatus.NOT_PUBLISHED, 0),
+    }
+
+
+def _measure(measure: Measure) -> dict:
+    """What the pages say of the measure itself: its titles in every locale, its period."""
+    titles = dict(
+        db.session.execute(
+            select(MeasureText.locale, MeasureText.title)
+            .where(MeasureText.measure_id == measure.id)
+            .order_by(MeasureText.locale)
+        ).all()
     )
+    return {
+        "code": measure.code,
+        "titles": titles,
+        "opens_at": snapshot.iso(measure.opens_at),
+        "closes_at": snapshot.iso(measure.closes_at),
+    }
 
 
 def _units(comments: list[Comment]) -> list[list[Comment]]:
@@ -145,12 +135,16 @@ def _units(comments: list[Comment]) -> list[list[Comment]]:
     return list(units.values())
 
 
-def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Results:
-    """The results of `measure` as they are (or will be) published: figures, table, annex.
+def _plain(text: str | None) -> list[str] | None:
+    return None if text is None else [text]
+
+
+def results_document(measure: Measure) -> dict:
+    """The results of `measure` as they are now, serialised (`snapshot.FORMAT`): what the
+    draft shows and what `services.results` stores when it publishes.
 
     Only approved comments appear, redacted; a campaign group is one row with its count;
-    comments sent on another measure and linked to this one follow as 再掲 rows. Callers that
-    serve the public check `results_are_public` first.
+    comments sent on another measure and linked to this one follow as 再掲 rows.
     """
     own = db.session.scalars(
         select(Comment)
@@ -167,7 +161,7 @@ def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Result
         )
         .order_by(Comment.received_at, Comment.id)
     ).all()
-    bodies, japanese = _redacted_texts(list(own) + list(linked), placeholder)
+    texts = _redacted_texts(list(own) + list(linked))
     responses = _responses(list(own) + list(linked))
     representatives = dict(
         db.session.execute(
@@ -176,8 +170,8 @@ def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Result
             )
         ).all()
     )
-    rows: list[ResultsRow] = []
-    annex: list[AnnexEntry] = []
+    rows: list[dict] = []
+    annex: list[dict] = []
     for reposted, comments in ((False, own), (True, linked)):
         for members in _units(list(comments)):
             number = len(rows) + 1
@@ -188,36 +182,54 @@ def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Result
             response = responses.get(("group", first.group_id)) if first.group_id else None
             response = response or responses.get(("comment", standing.id))
             summary = (response.summary or "").strip() if response else ""
+            translated = response is not None and bool(response.translation)
             rows.append(
-                ResultsRow(
-                    number=number,
-                    measure_code=measure.code,
-                    reposted_from=first.measure.code if reposted else None,
-                    summary=summary or bodies[standing.id],
-                    summary_language="ja" if summary else comment_language(standing),
-                    count=len(members),
-                    response_category=response.category if response else None,
-                    response_ja=response.text_ja if response else None,
-                    response_translation=response.translation if response else None,
-                    response_translation_language=(
-                        response.translation_language if response and response.translation else None
+                {
+                    "number": number,
+                    "measure_code": measure.code,
+                    "reposted_from": first.measure.code if reposted else None,
+                    "summary": [summary] if summary else texts[standing.id].body,
+                    "summary_language": "ja" if summary else comment_language(standing),
+                    "summary_of": None if summary else standing.id,
+                    "summary_spans": None if summary else texts[standing.id].body_spans,
+                    "count": len(members),
+                    "response_category": response.category if response else None,
+                    "response_ja": _plain(response.text_ja) if response else None,
+                    "response_translation": _plain(response.translation) if translated else None,
+                    "response_translation_language": (
+                        response.translation_language if translated else None
                     ),
-                    response_id=response.id if response else None,
-                    member_ids=tuple(m.id for m in members),
-                )
+                    "response_id": response.id if response else None,
+                    "members": [m.id for m in members],
+                }
             )
             if not reposted:
                 annex.extend(
-                    AnnexEntry(
-                        row_number=number,
-                        measure_code=measure.code,
-                        language=comment_language(member),
-                        text=bodies[member.id],
-                        translation_ja=japanese.get(member.id),
-                    )
+                    {
+                        "row_number": number,
+                        "measure_code": measure.code,
+                        "language": comment_language(member),
+                        "comment": member.id,
+                        "text": texts[member.id].body,
+                        "text_spans": texts[member.id].body_spans,
+                        "translation_ja": texts[member.id].translation,
+                        "translation_spans": texts[member.id].translation_spans,
+                    }
                     for member in members
                 )
-    return Results(figures=_figures(measure), rows=rows, annex=annex)
+    return {
+        "format": snapshot.FORMAT,
+        "measure": _measure(measure),
+        "figures": _figures(measure),
+        "rows": rows,
+        "annex": annex,
+    }
+
+
+def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Results:
+    """The results of `measure` as they would be published now (the admin's draft). Published
+    results are read from their stored snapshot (`services.results.snapshots`), never here."""
+    return snapshot.results_from(results_document(measure), placeholder)
 
 
 def _responses(comments: list[Comment]) -> dict[tuple[str, int], CityResponse]:
@@ -237,12 +249,55 @@ def _responses(comments: list[Comment]) -> dict[tuple[str, int], CityResponse]:
     return found
 
 
-def results_row_of(comment: Comment, now: datetime) -> int | None:
-    """The row number under which an approved comment appears in its measure's published
-    results (for its author's receipt page), or None."""
-    if not may_disclose_text(comment) or not results_are_public(comment.measure, now):
-        return None
-    for row in build_results(comment.measure).rows:
-        if comment.id in row.member_ids and row.reposted_from is None:
-            return row.number
-    return None
+def rehidden(document: dict, comment: Comment) -> tuple[dict, list[int]]:
+    """A published `document` after more of `comment` was hidden: its texts of the comment
+    hidden again with every span hidden now (never fewer than before), and every word hidden
+    in the comment taken out of the texts a moderator or the city wrote for its rows (a
+    summary, a response may quote it). Returns the new document and the numbers of the rows
+    whose texts changed; the document given is left as it was."""
+    new = copy.deepcopy(document)
+    body_spans = spans_of(comment.id, "body")
+    words = hidden_strings(comment.body, body_spans)
+    translation = stored_translation(comment.id)
+    translation_hidden: list[tuple[int, int]] = []
+    if translation is not None:
+        translation_hidden = translation_spans(
+            translation, spans_of(comment.id, "translation"), comment.body, body_spans
+        )
+        words = sorted(
+            {*words, *hidden_strings(translation, translation_hidden)},
+            key=lambda word: (-len(word), word),
+        )
+    changed: set[int] = set()
+    for row in new["rows"]:
+        if comment.id not in row["members"]:
+            continue
+        before = (row["summary"], row["response_ja"], row["response_translation"])
+        if row["summary_of"] == comment.id:
+            row["summary"], row["summary_spans"] = snapshot.rehidden_text(
+                row["summary"], row["summary_spans"], comment.body, body_spans, words
+            )
+        else:
+            row["summary"] = snapshot.hide_words(row["summary"], words)
+        row["response_ja"] = snapshot.hide_words(row["response_ja"], words)
+        row["response_translation"] = snapshot.hide_words(row["response_translation"], words)
+        if (row["summary"], row["response_ja"], row["response_translation"]) != before:
+            changed.add(row["number"])
+    for entry in new["annex"]:
+        if entry["comment"] != comment.id:
+            continue
+        before = (entry["text"], entry["translation_ja"])
+        entry["text"], entry["text_spans"] = snapshot.rehidden_text(
+            entry["text"], entry["text_spans"], comment.body, body_spans, words
+        )
+        if entry["translation_ja"] is not None:
+            entry["translation_ja"], entry["translation_spans"] = snapshot.rehidden_text(
+                entry["translation_ja"],
+                entry["translation_spans"],
+                translation,
+                translation_hidden,
+                words,
+            )
+        if (entry["text"], entry["translation_ja"]) != before:
+            changed.add(entry["row_number"])
+    return new, sorted(changed)

@@ -130,6 +130,15 @@ def spans_of(comment_id: int, field: str) -> list[tuple[int, int]]:
     ]
 
 
+def stored_translation(comment_id: int) -> str | None:
+    """The text of a comment's Japanese translation as stored (reviewed or not), or None."""
+    return db.session.scalar(
+        select(CommentTranslation.text).where(
+            CommentTranslation.comment_id == comment_id, CommentTranslation.language == "ja"
+        )
+    )
+
+
 def may_disclose_text(comment: Comment) -> bool:
     """Only an approved comment's words ever leave the staff side."""
     return comment.status == CommentStatus.PUBLISHED
@@ -202,6 +211,17 @@ class Redactions:
             )
         ):
             self._translations[translation.comment_id] = translation
+
+    def spans(self, comment_id: int, field: str) -> list[tuple[int, int]]:
+        """The hidden spans of one field ("body" or "translation") of a loaded comment."""
+        return list(self._spans.get((comment_id, field), []))
+
+    def publishable_translation(self, comment_id: int) -> str | None:
+        """The stored text of the translation, if a person confirmed it (not yet redacted)."""
+        translation = self._translations.get(comment_id)
+        if translation is None or not translation.publishable:
+            return None
+        return translation.text
 
     def text(self, comment_id: int, body: str) -> str:
         """The comment's text with every hidden span a placeholder."""

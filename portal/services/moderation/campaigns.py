@@ -1,7 +1,9 @@
 """What moderators do with campaign groups: confirm, take members out, split, merge.
 
 Each action writes an audit record in the caller's transaction. Moving comments by hand marks
-them `group_manual`, so automatic grouping never undoes a moderator's choice.
+them `group_manual`, so automatic grouping never undoes a moderator's choice. Once the
+measure's results are published its groups no longer change: a group is a row of the
+published table (with its count and the city's response).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import Comment
+from portal.models import Comment, Measure
 from portal.models.moderation import CampaignGroup, CityResponse
 from portal.models.staff import StaffUser
 from portal.services import actions, audit
@@ -49,8 +51,17 @@ def _record(action: str, group: CampaignGroup, actor, ip, now, **details) -> Non
     )
 
 
+def _check_open(group: CampaignGroup, now: datetime) -> None:
+    published = db.session.scalar(
+        select(Measure.results_published_at).where(Measure.id == group.measure_id)
+    )
+    if published is not None and published <= now:
+        raise GroupRefused("results_published")
+
+
 def confirm(group: CampaignGroup, *, actor: StaffUser, ip: str | None, now: datetime) -> None:
     """A moderator vouches for the group: regrouping keeps it as it is."""
+    _check_open(group, now)
     if group.confirmed:
         raise GroupRefused("already")
     group.confirmed = True
@@ -111,6 +122,7 @@ def remove_members(
 ) -> CampaignGroup | None:
     """Take comments out of the group: alone (they are not copies), or together into a new
     group of their own (a split). Returns the new group, if one was made."""
+    _check_open(group, now)
     ids = _own_member_ids(group, comment_ids)
     if not ids:
         raise GroupRefused("none_selected")
@@ -154,6 +166,7 @@ def merge(
     now: datetime,
 ) -> int:
     """Move every member of `other` into `group` and delete `other`; returns how many moved."""
+    _check_open(group, now)
     if other.id == group.id or other.measure_id != group.measure_id:
         raise GroupRefused("not_mergeable")
     answered = db.session.scalar(select(func.count()).where(CityResponse.group_id.in_([other.id])))

@@ -1,8 +1,10 @@
 """Hiding spans of a comment (or of its translation) before anything of it leaves the staff side.
 
 What is hidden is applied in one place only, `portal.services.disclosure`; this module records
-which spans a moderator chose. Spans can change until the measure's results are published, and
-every change writes an audit record (offsets and kind, never the hidden words).
+which spans a moderator chose. A span can be hidden at any time, also after the measure's
+results are published (a new version of them, under a dated correction); a hidden span is
+shown again only until then. Every change writes an audit record (offsets and kind, never the
+hidden words).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from portal.models import Comment, CommentTranslation, Redaction
 from portal.models.staff import StaffUser
 from portal.services import actions
 from portal.services.disclosure import hidden_strings, merge_spans, occurrences
+from portal.services.results import snapshots
 
 __all__ = ["occurrences"]  # the view finds "every occurrence of a text" with the same rule
 
@@ -86,14 +89,19 @@ def add(
     ip: str | None,
     now: datetime,
 ) -> int:
-    """Hide each (start, end, kind) span of `field`; returns how many were new."""
-    _check_changeable(comment, now)
+    """Hide each (start, end, kind) span of `field`; returns how many were new.
+
+    Also after the results are published (privacy wins over the rule that published results
+    stay as published): the published results that show the text get a new version, under a
+    dated correction (`snapshots.after_redaction`).
+    """
     if field not in FIELDS:
         raise RedactionRefused("field")
     text = field_text(comment, field)
     if text is None:
         raise RedactionRefused("no_text")
     existing = {(r.start, r.end) for r in redactions_of(comment, field)}
+    published = snapshots.before_redaction(comment, now)
     added = []
     for start, end, kind in spans:
         if not (0 <= start < end <= len(text)):
@@ -120,6 +128,7 @@ def add(
         db.session.flush()
         if field == "body":
             hide_body_words_in_translation(comment, actor=actor, ip=ip, now=now)
+        snapshots.after_redaction(comment, published, actor=actor, ip=ip, now=now)
     return len(added)
 
 
@@ -170,7 +179,7 @@ def hide_body_words_in_translation(
 def remove(
     comment: Comment, redaction_id: int, *, actor: StaffUser, ip: str | None, now: datetime
 ) -> None:
-    """Show a hidden span again."""
+    """Show a hidden span again (until the measure's results are published)."""
     _check_changeable(comment, now)
     redaction = db.session.get(Redaction, redaction_id)
     if redaction is None or redaction.comment_id != comment.id:

@@ -111,6 +111,12 @@ def save_response(
     return response
 
 
+def _check_open_for_links(measure: Measure, now: datetime) -> None:
+    published = measure.results_published_at
+    if published is not None and published <= now:
+        raise ResponseRefused("linked_results_published")
+
+
 def linked_measures(comment: Comment) -> list[Measure]:
     """The other measures this comment also concerns (再掲), in outline order."""
     return list(
@@ -126,7 +132,9 @@ def linked_measures(comment: Comment) -> list[Measure]:
 def link_measure(
     comment: Comment, measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
 ) -> None:
-    """Show the comment under another measure too (once there, once in totals)."""
+    """Show the comment under another measure too (once there, once in totals); not into a
+    measure whose results are published (a 再掲 row would appear in them)."""
+    _check_open_for_links(measure, now)
     if measure.id == comment.measure_id:
         raise ResponseRefused("same_measure")
     if db.session.get(CommentMeasureLink, (comment.id, measure.id)) is not None:
@@ -143,7 +151,8 @@ def link_measure(
 def unlink_measure(
     comment: Comment, measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
 ) -> None:
-    """Take the comment off another measure."""
+    """Take the comment off another measure (not off published results)."""
+    _check_open_for_links(measure, now)
     link = db.session.get(CommentMeasureLink, (comment.id, measure.id))
     if link is None:
         raise ResponseRefused("not_linked")

@@ -1,8 +1,8 @@
 """The published results of a measure as files: a PDF for paper and open data (CSV, JSON).
 
-Everything comes from `disclosure.build_results` (approved comments only, redacted, allow-listed
-fields); this module only lays it out. The open data is in Japanese, the authoritative language,
-under CC BY 4.0.
+Everything comes from a stored version of the results (`snapshots.Published`: approved
+comments only, redacted, allow-listed fields); this module only lays it out. The open data is
+in Japanese, the authoritative language, under CC BY 4.0.
 """
 
 from __future__ import annotations
@@ -17,14 +17,19 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portal.database import JAPAN
-from portal.models.measures import SOURCE_LOCALE, Measure
-from portal.models.moderation import ResultsCorrection
+from portal.models.measures import SOURCE_LOCALE
 from portal.services.cells import neutralise
-from portal.services.disclosure import Results
+from portal.services.disclosure import PLACEHOLDER_JA, Results
+
+if TYPE_CHECKING:
+    from portal.services.results.snapshots import Published
 
 log = logging.getLogger(__name__)
+# The open data is Japanese: a hidden span reads as the Japanese placeholder.
+PLACEHOLDER = PLACEHOLDER_JA
 # A drawing that has not finished in this time is taken to have died with its worker.
 STALE_RENDER_SECONDS = 15 * 60
 
@@ -90,22 +95,23 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(JAPAN).isoformat() if moment else None
 
 
-def results_json(
-    measure: Measure, results: Results, corrections: list[ResultsCorrection], url: str
-) -> bytes:
-    """The results as JSON: the measure, the figures, the table, the full texts, the licence."""
-    text = measure.text(SOURCE_LOCALE)
+def results_json(published: Published, url: str) -> bytes:
+    """One version of the results as JSON: the measure, the figures, the table, the full texts,
+    the corrections in force for that version, the licence."""
+    results = published.results(PLACEHOLDER)
     document = {
         "licence": LICENCE,
         "source": url,
         "publisher": "伊勢崎市",
         "measure": {
-            "code": measure.code,
-            "title": text.title,
-            "opens_at": _iso(measure.opens_at),
-            "closes_at": _iso(measure.closes_at),
+            "code": published.measure.code,
+            "title": published.title(SOURCE_LOCALE),
+            "opens_at": _iso(published.opens_at),
+            "closes_at": _iso(published.closes_at),
         },
-        "results_published_at": _iso(measure.results_published_at),
+        "results_published_at": _iso(published.first_published_at),
+        "version": published.version,
+        "version_published_at": _iso(published.published_at),
         "figures": {
             "people": results.figures.people,
             "comments": results.figures.comments,
@@ -117,7 +123,9 @@ def results_json(
             for row in results.rows
         ],
         "comments": [entry.public_fields() for entry in results.annex],
-        "corrections": [{"date": _iso(c.corrected_at), "note": c.note} for c in corrections],
+        "corrections": [
+            {"date": _iso(c.corrected_at), "note": c.note} for c in published.corrections
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -142,8 +150,8 @@ def _store(pdf: bytes, path: Path) -> None:
 def cached_pdf(html: str, cache_dir: Path | None) -> bytes | None:
     """The PDF of this exact page if it was drawn before.
 
-    Published results change only through corrections, redactions and the city's translations,
-    all of which change the HTML: the PDF is kept under the HTML's hash.
+    Published results change only by dated corrections (a note, or a new version after a
+    redaction), each of which changes the HTML: the PDF is kept under the HTML's hash.
     """
     if cache_dir is None:
         return None

@@ -4,8 +4,12 @@ Rules kept here, whatever screen or command asks:
 - results are published once, after the comment period has closed, when every comment has been
   decided, every row of the table carries the city's response and no approved comment's
   translation still shows personal data;
-- once published they are never taken back or edited in place: an admin adds a dated
-  correction, which the results page shows;
+- publishing stores the results as they are (`snapshots`, version 1), and every public output
+  renders from what was stored; they are never taken back or edited in place: an admin adds a
+  dated correction (a note, which the results page shows with its date), and hiding more of a
+  comment makes a new version under a correction of its own (`snapshots.after_redaction`).
+  No other change reaches published results: the services refuse responses, summaries, links
+  into the measure, group changes, translations and decisions once it is published;
 - every change is audited in the caller's transaction (what changed, never the texts of
   residents).
 """
@@ -23,8 +27,9 @@ from portal.models.measures import Measure, PeriodState
 from portal.models.moderation import CityResponse, CommentTranslation, ResultsCorrection
 from portal.models.staff import StaffUser
 from portal.services import actions
-from portal.services.disclosure import Results, build_results
+from portal.services.disclosure import Results, build_results, results_document
 from portal.services.moderation import translation
+from portal.services.results import snapshots
 
 MAX_SUMMARY_LENGTH = 4000
 MAX_CORRECTION_LENGTH = 4000
@@ -111,6 +116,7 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
             "translations_showing_personal_data", len(state.translations_showing_personal_data)
         )
     measure.results_published_at = now
+    snapshots.store(measure, results_document(measure), version=1, now=now, actor=actor)
     actions.record(
         "results_published",
         measure,

@@ -1,0 +1,213 @@
+"""The serialised form of a measure's published results (`FORMAT` 1), and the one way back to
+what a page shows.
+
+A document is plain JSON: it is what `services/results` stores for each published version,
+and what the results draft, every results page, file and (later) the open-data API render
+from. It holds no hidden word: a redacted text is stored as its visible pieces, the gaps
+between them being the hidden spans, so each locale fills the gaps with its own placeholder
+(`joined`). Keys a reader never receives (which comments a row stands for, the offsets hidden
+in a comment's text) sit beside the public ones; `ResultsRow.FIELDS` and
+`AnnexEntry.FIELDS` are what leaves.
+
+Format 1:
+``{"format": 1, "measure": {code, titles {locale: title}, opens_at, closes_at},
+"figures": {people, comments, published, not_published}, "rows": [...], "annex": [...]}``;
+a row: number, measure_code, reposted_from, summary (pieces), summary_language, count,
+response_category, response_ja (pieces), response_translation (pieces),
+response_translation_language, and internally response_id, members (comment ids),
+summary_of (the comment whose text stands as the summary, or null) and summary_spans; an
+annex entry: row_number, measure_code, language, text (pieces), translation_ja (pieces or
+null), and internally comment, text_spans, translation_spans. The next format adds to this
+and converts format 1 in `results_from`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from portal.services.disclosure.rules import (
+    PUBLIC_ANNEX_FIELDS,
+    PUBLIC_RESULT_ROW_FIELDS,
+    OpenData,
+    merge_spans,
+)
+
+FORMAT = 1
+
+Pieces = list[str]
+
+
+@dataclass(frozen=True)
+class ResultsRow(OpenData):
+    """One row of the results table: one comment, or a campaign group counted once."""
+
+    FIELDS = PUBLIC_RESULT_ROW_FIELDS
+
+    number: int
+    measure_code: str
+    reposted_from: str | None  # 再掲: the measure the comment was sent on
+    summary: str  # 意見の要旨: the moderator's summary, else the redacted text
+    summary_language: str
+    count: int  # 同趣旨 N件
+    response_category: str | None
+    response_ja: str | None
+    response_translation: str | None
+    response_translation_language: str | None
+    response_id: int | None
+    member_ids: tuple[int, ...]  # internal: which comments the row stands for, never exported
+
+
+@dataclass(frozen=True)
+class AnnexEntry(OpenData):
+    """One approved comment's full text (redacted), as the annex of the results shows it."""
+
+    FIELDS = PUBLIC_ANNEX_FIELDS
+
+    row_number: int
+    measure_code: str
+    language: str
+    text: str
+    translation_ja: str | None
+
+
+@dataclass(frozen=True)
+class ResultsFigures:
+    """提出者数・意見件数: counts only, never whose or what."""
+
+    people: int
+    comments: int
+    published: int
+    not_published: int
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the published results of one measure show, in one locale's placeholder."""
+
+    figures: ResultsFigures
+    rows: list[ResultsRow]
+    annex: list[AnnexEntry]
+
+
+def pieces(text: str, spans: list[tuple[int, int]]) -> Pieces:
+    """`text` as the visible pieces around its hidden `spans` (overlapping spans merged)."""
+    found, position = [], 0
+    for start, end in merge_spans([(max(0, s), min(len(text), e)) for s, e in spans if e > s]):
+        found.append(text[position:start])
+        position = end
+    found.append(text[position:])
+    return found
+
+
+def joined(text: Pieces | None, placeholder: str) -> str | None:
+    """The text as a page shows it: the placeholder in each gap."""
+    return None if text is None else placeholder.join(text)
+
+
+def hide_words(text: Pieces | None, words: list[str]) -> Pieces | None:
+    """`text` with every occurrence of each of `words` turned into a gap (touching gaps are
+    one, as `rules.redact` merges touching spans)."""
+    if text is None:
+        return None
+    for word in words:
+        if not word:
+            continue
+        split: Pieces = []
+        for index, piece in enumerate(text):
+            parts = piece.split(word)
+            if index:
+                split.append(None)  # the gap that was already there
+            split.extend(parts if len(parts) == 1 else _with_gaps(parts))
+        text = _merge_gaps(split)
+    return text
+
+
+def _with_gaps(parts: list[str]) -> list:
+    out: list = []
+    for index, part in enumerate(parts):
+        if index:
+            out.append(None)
+        out.append(part)
+    return out
+
+
+def _merge_gaps(items: list) -> Pieces:
+    """Strings and gaps (None) as pieces: one gap between two pieces, touching gaps as one."""
+    result: Pieces = [""]
+    gap = False
+    for item in items:
+        if item is None:
+            gap = True
+        elif item:  # an empty string carries nothing: the gaps around it touch
+            if gap:
+                result.append("")
+                gap = False
+            result[-1] += item
+    if gap:
+        result.append("")
+    return result
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as stored in a document: ISO 8601 in UTC."""
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def moment(value: str | None) -> datetime | None:
+    """A stored moment back as an aware datetime."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def results_from(document: dict, placeholder: str) -> Results:
+    """What a page shows of a stored (or draft) document, every gap filled by `placeholder`."""
+    if document.get("format") != FORMAT:
+        raise ValueError(f"unknown results format {document.get('format')!r}")
+    figures = ResultsFigures(**document["figures"])
+    rows = [
+        ResultsRow(
+            number=row["number"],
+            measure_code=row["measure_code"],
+            reposted_from=row["reposted_from"],
+            summary=joined(row["summary"], placeholder),
+            summary_language=row["summary_language"],
+            count=row["count"],
+            response_category=row["response_category"],
+            response_ja=joined(row["response_ja"], placeholder),
+            response_translation=joined(row["response_translation"], placeholder),
+            response_translation_language=row["response_translation_language"],
+            response_id=row["response_id"],
+            member_ids=tuple(row["members"]),
+        )
+        for row in document["rows"]
+    ]
+    annex = [
+        AnnexEntry(
+            row_number=entry["row_number"],
+            measure_code=entry["measure_code"],
+            language=entry["language"],
+            text=joined(entry["text"], placeholder),
+            translation_ja=joined(entry["translation_ja"], placeholder),
+        )
+        for entry in document["annex"]
+    ]
+    return Results(figures=figures, rows=rows, annex=annex)
+
+
+def rehidden_text(
+    old: Pieces,
+    old_spans: list[tuple[int, int]] | None,
+    live_text: str | None,
+    live_spans: list[tuple[int, int]],
+    words: list[str],
+) -> tuple[Pieces, list[tuple[int, int]] | None]:
+    """A stored text of a comment after more of it was hidden: the stored gaps and every span
+    hidden now. Only ever hides more: when the comment's text no longer gives the stored
+    pieces back (it should never change), the hidden words are taken out of the stored
+    pieces instead."""
+    if old_spans is not None and live_text is not None:
+        kept = [tuple(span) for span in old_spans]
+        if pieces(live_text, kept) == old:
+            spans = merge_spans([*kept, *live_spans])
+            return pieces(live_text, spans), [list(span) for span in spans]
+    return hide_words(old, words), old_spans
