@@ -27,7 +27,12 @@ from portal.models.measures import Measure, PeriodState
 from portal.models.moderation import CityResponse, CommentTranslation, ResultsCorrection
 from portal.models.staff import StaffUser
 from portal.services import actions
-from portal.services.disclosure import Results, build_results, results_document
+from portal.services.disclosure import (
+    PLACEHOLDER_JA,
+    Results,
+    results_document,
+    results_from,
+)
 from portal.services.moderation import translation
 from portal.services.results import snapshots
 
@@ -54,6 +59,7 @@ class Readiness:
     results: Results
     # approved comments whose Japanese translation still shows personal data (receipt numbers)
     translations_showing_personal_data: list[str]
+    document: dict  # the results as they would be published now (`disclosure.snapshot`)
 
     @property
     def ready(self) -> bool:
@@ -90,13 +96,15 @@ def readiness(measure: Measure, now: datetime) -> Readiness:
             Comment.status.in_([CommentStatus.RECEIVED, CommentStatus.UNDER_REVIEW]),
         )
     )
-    results = build_results(measure)
+    document = results_document(measure)
+    results = results_from(document, PLACEHOLDER_JA)
     return Readiness(
         period_closed=measure.state(now) is PeriodState.CLOSED,
         undecided=undecided or 0,
         rows_without_response=sum(1 for row in results.rows if row.response_id is None),
         results=results,
         translations_showing_personal_data=translations_showing_personal_data(measure),
+        document=document,
     )
 
 
@@ -116,7 +124,8 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
             "translations_showing_personal_data", len(state.translations_showing_personal_data)
         )
     measure.results_published_at = now
-    snapshots.store(measure, results_document(measure), version=1, now=now, actor=actor)
+    # what was checked is what is stored
+    snapshots.store(measure, state.document, version=1, now=now, actor=actor)
     actions.record(
         "results_published",
         measure,
