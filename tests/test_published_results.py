@@ -29,7 +29,6 @@ from portal.models import (
     CommentMeasureLink,
     CommentTranslation,
     Measure,
-    PublishedResults,
     Redaction,
     ResultsCorrection,
 )
@@ -198,9 +197,16 @@ def test_no_staff_action_changes_published_results_without_a_correction(
     summary = _summary_post(app, client)
     assert summary.status_code == 302
     assert _files(client) == before
+    assert _stored_versions(app) == 1
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedResults)) == 1
         assert db.session.scalars(sa.select(ResultsCorrection)).all() == []
+
+
+def _stored_versions(app) -> int:
+    from portal.models import PublishedResults
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(PublishedResults))
 
 
 def _redaction_id(app, receipt):
@@ -280,8 +286,7 @@ def test_a_correction_note_leaves_the_table_as_published(app, client, login_as, 
             assert after[path] != before[path], path
             if not path.endswith(".pdf"):
                 assert note.encode() in after[path], path
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(PublishedResults)) == 1
+    assert _stored_versions(app) == 1
 
 
 def test_the_admins_page_shows_what_was_published_not_the_live_tables(
@@ -305,6 +310,8 @@ def test_the_admins_page_shows_what_was_published_not_the_live_tables(
 
 
 def test_results_published_before_versions_were_stored_get_their_version_1(app, client, published):
+    from portal.models import PublishedResults
+
     with app.app_context():
         first = db.session.scalar(sa.select(PublishedResults))
         document = first.document

@@ -233,8 +233,13 @@ def _published_with(comment: Comment, now: datetime) -> list[Published]:
         )
     )
     found = []
+    # Locked (PostgreSQL) until the caller commits: two moderators hiding parts of the same
+    # results at once store versions one after the other instead of the same number twice.
     for measure in db.session.scalars(
-        select(Measure).where(Measure.id.in_(measure_ids)).order_by(Measure.id)
+        select(Measure)
+        .where(Measure.id.in_(measure_ids), Measure.results_published_at.is_not(None))
+        .order_by(Measure.id)
+        .with_for_update()
     ):
         current = published(measure, now)
         if current is not None:
