@@ -3,17 +3,14 @@ reviewed by a person before it may be published."""
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
+from portal.converters import parse_int
 from portal.moderation import bp
 from portal.moderation.comment import PageProblem, change_comment
 from portal.moderation.forms import ActionForm, TranslationForm
 from portal.services.moderation import translation
-
-_OFFSET = re.compile("[0-9]{1,8}")  # ASCII digits: "²".isdigit() is true, int("²") fails
 
 
 def _kept(values: list[str]) -> list[tuple[int, int, str]]:
@@ -21,9 +18,10 @@ def _kept(values: list[str]) -> list[tuple[int, int, str]]:
     kept = []
     for value in values:
         parts = value.split(":")
-        if len(parts) != 3 or not all(_OFFSET.fullmatch(p) for p in parts[:2]):
+        start, end = (parse_int(p) for p in parts[:2]) if len(parts) == 3 else (None, None)
+        if start is None or end is None:
             abort(400)
-        kept.append((int(parts[0]), int(parts[1]), parts[2][:20]))
+        kept.append((start, end, parts[2][:20]))
     return kept
 
 

@@ -6,7 +6,6 @@ stored version (`services.results.snapshots`): the newest, or an earlier one (`?
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from flask import Response, abort, current_app, g, render_template, url_for
@@ -45,17 +44,11 @@ def _results_helpers() -> dict:
     return {"results_row_url": results_row_url}
 
 
-# ASCII digits, and few: a version is a small number (and a 30-digit one would not fit).
-_VERSION = re.compile("[0-9]{1,6}")
-
-
 def _published_or_404(measure: Measure) -> snapshots.Published:
     """The version of the measure's published results the request asks for (`?version=`,
     else the newest); a 404 before publication or for a version that does not exist."""
-    asked = request.args.get("version")
-    if asked is not None and not _VERSION.fullmatch(asked):
-        abort(404)
-    published = snapshots.published(measure, utcnow(), int(asked) if asked else None)
+    version = int_arg("version", None, minimum=1)
+    published = snapshots.published(measure, utcnow(), version)
     db.session.commit()  # results published before versions were stored get their version 1
     if published is None:
         abort(404)

@@ -17,8 +17,9 @@ response_category, response_ja (pieces), response_translation (pieces),
 response_translation_language, and internally response_id, members (comment ids),
 summary_of (the comment whose text stands as the summary, or null) and summary_spans; an
 annex entry: row_number, measure_code, language, text (pieces), translation_ja (pieces or
-null), and internally comment, text_spans, translation_spans. The next format adds to this
-and converts format 1 in `results_from`.
+null), and internally comment, text_spans, translation_spans. `results_from` refuses a format
+it does not know: a later format (opinion items, 同趣旨 rows) converts the stored format-1
+documents there, so every stored version stays readable.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Published results as stored snapshots (one row per version), and the personal-data
 suggestions a moderator kept visible in a translation
 
-Revision ID: 0008_published_results
-Revises: 0007_content_version
+Revision ID: 0010_published_results
+Revises: 0009_staff_sessions_passkeys
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -13,8 +13,8 @@ import portal.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_published_results'
-down_revision = '0007_content_version'
+revision = '0010_published_results'
+down_revision = '0009_staff_sessions_passkeys'
 branch_labels = None
 depends_on = None
 
