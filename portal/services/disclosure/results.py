@@ -52,9 +52,10 @@ def _redacted_texts(comments: list[Comment]) -> dict[int, _Texts]:
     redactions = Redactions()
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         redactions.load(chunk)
+    disclosed = set(ids)
     texts = {}
     for comment in comments:
-        if comment.id not in ids:
+        if comment.id not in disclosed:
             continue
         body_spans = redactions.spans(comment.id, "body")
         translation = redactions.publishable_translation(comment.id)
