@@ -24,10 +24,20 @@ from portal.models.moderation import (
     ResultsCorrection,
     TranslationMethod,
 )
+from portal.models.notices import (
+    AnnouncedOpening,
+    MailDelivery,
+    NoticeEvent,
+    NoticeSubscription,
+)
 from portal.models.staff import AuditRecord, PasswordReset, RecoveryCode, Role, StaffUser
 from portal.models.submissions import SubmissionToken
 
 __all__ = [
+    "AnnouncedOpening",
+    "MailDelivery",
+    "NoticeEvent",
+    "NoticeSubscription",
     "AuditRecord",
     "CampaignGroup",
     "Channel",

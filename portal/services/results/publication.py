@@ -23,6 +23,7 @@ from portal.models.moderation import CityResponse, ResultsCorrection
 from portal.models.staff import StaffUser
 from portal.services import actions
 from portal.services.disclosure import Results, build_results
+from portal.services.notices import outbox
 
 MAX_SUMMARY_LENGTH = 4000
 MAX_CORRECTION_LENGTH = 4000
@@ -93,6 +94,10 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
         not_published=state.results.figures.not_published,
     )
     db.session.flush()
+    # Residents who asked are told once this has committed, by a job: the mail server's speed
+    # or failure never reaches this transaction.
+    if outbox.mail_enabled():
+        outbox.send_after_commit(outbox.ANNOUNCE_RESULTS_JOB, measure.id)
 
 
 def set_summary(
