@@ -174,6 +174,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
         # The read API (/api/v1/): requests per visitor address.
         "PORTAL_API_LIMIT": os.environ.get("PORTAL_API_LIMIT", "600 per 10 minutes"),
+        # The accessibility statement promises an answer to a reported problem within this
+        # many working days.
+        "PORTAL_ACCESSIBILITY_REPLY_DAYS": int(
+            os.environ.get("PORTAL_ACCESSIBILITY_REPLY_DAYS", "10")
+        ),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

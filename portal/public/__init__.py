@@ -8,8 +8,10 @@ root_bp = Blueprint("root", __name__)
 # The view modules attach themselves to bp and root_bp.
 from portal.public.routes import (  # noqa: E402,F401
     commenting,
+    feeds,
     notices,
     pages,
+    policies,
     receipts,
     results,
 )

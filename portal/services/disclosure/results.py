@@ -14,6 +14,7 @@ from portal.models import Comment, CommentStatus
 from portal.models.comments import ContactDetails
 from portal.models.measures import Measure
 from portal.models.moderation import CampaignGroup, CityResponse, CommentMeasureLink
+from portal.services.disclosure.fingerprint import fingerprint
 from portal.services.disclosure.rules import (
     PLACEHOLDER_JA,
     PUBLIC_ANNEX_FIELDS,
@@ -56,6 +57,8 @@ class AnnexEntry(OpenData):
     language: str
     text: str
     translation_ja: str | None
+    withheld: bool  # part of the text is hidden
+    fingerprint: str | None  # of `text`, only when nothing is withheld
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class ResultsFigures:
     comments: int
     published: int
     not_published: int
+    # Comments not published, per reason (the moderation policy's categories), and published
+    # comments with part of their text withheld: the answer to "what did moderation hide?".
+    not_published_by_reason: tuple[tuple[str, int], ...] = ()
+    partly_withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,21 +91,24 @@ def comment_language(comment: Comment) -> str:
     return "ja" if comment.declared_language == "ja-x-easy" else comment.declared_language
 
 
-def _redacted_texts(comments: list[Comment], placeholder: str) -> tuple[dict, dict]:
-    """Redacted bodies and reviewed, redacted Japanese translations of approved comments."""
+def _redacted_texts(comments: list[Comment], placeholder: str) -> tuple[dict, dict, set]:
+    """Redacted bodies, reviewed and redacted Japanese translations of approved comments, and
+    the ids of those with part of their text withheld."""
     ids = [c.id for c in comments if may_disclose_text(c)]
     redactions = Redactions(placeholder)
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         redactions.load(chunk)
-    bodies, japanese = {}, {}
+    bodies, japanese, withheld = {}, {}, set()
     for comment in comments:
         if comment.id not in ids:
             continue
         bodies[comment.id] = redactions.text(comment.id, comment.body)
+        if redactions.withheld(comment.id):
+            withheld.add(comment.id)
         translation = redactions.translation(comment.id)
         if translation is not None:
             japanese[comment.id] = translation
-    return bodies, japanese
+    return bodies, japanese, withheld
 
 
 def _people(measure_id: int) -> int:
@@ -120,7 +130,7 @@ def _people(measure_id: int) -> int:
     return len(people)
 
 
-def _figures(measure: Measure) -> ResultsFigures:
+def _figures(measure: Measure, partly_withheld: int) -> ResultsFigures:
     counts = dict(
         db.session.execute(
             select(Comment.status, func.count())
@@ -133,6 +143,18 @@ def _figures(measure: Measure) -> ResultsFigures:
         comments=sum(counts.values()),
         published=counts.get(CommentStatus.PUBLISHED, 0),
         not_published=counts.get(CommentStatus.NOT_PUBLISHED, 0),
+        not_published_by_reason=tuple(
+            db.session.execute(
+                select(Comment.rejection_reason, func.count())
+                .where(
+                    Comment.measure_id == measure.id,
+                    Comment.status == CommentStatus.NOT_PUBLISHED,
+                )
+                .group_by(Comment.rejection_reason)
+                .order_by(Comment.rejection_reason)
+            ).tuples()
+        ),
+        partly_withheld=partly_withheld,
     )
 
 
@@ -167,7 +189,7 @@ def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Result
         )
         .order_by(Comment.received_at, Comment.id)
     ).all()
-    bodies, japanese = _redacted_texts(list(own) + list(linked), placeholder)
+    bodies, japanese, withheld = _redacted_texts(list(own) + list(linked), placeholder)
     responses = _responses(list(own) + list(linked))
     representatives = dict(
         db.session.execute(
@@ -214,10 +236,16 @@ def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Result
                         language=comment_language(member),
                         text=bodies[member.id],
                         translation_ja=japanese.get(member.id),
+                        withheld=member.id in withheld,
+                        fingerprint=None
+                        if member.id in withheld
+                        else fingerprint(bodies[member.id]),
                     )
                     for member in members
                 )
-    return Results(figures=_figures(measure), rows=rows, annex=annex)
+    return Results(
+        figures=_figures(measure, sum(1 for c in own if c.id in withheld)), rows=rows, annex=annex
+    )
 
 
 def _responses(comments: list[Comment]) -> dict[tuple[str, int], CityResponse]:
