@@ -46,12 +46,19 @@ def _api_limit() -> str:
     return current_app.config["PORTAL_API_LIMIT"]
 
 
-def _json_error(error: HTTPException):
-    return PortalApi.handle_http_exception(None, error)
+def json_error(error: HTTPException):
+    """An error as the API answers it: {"code", "status", "message"?, "errors"?}, with the
+    error's own headers (Allow on a 405, Retry-After on a 429)."""
+    payload, status, headers = PortalApi.handle_http_exception(None, error)
+    return (
+        payload,
+        status,
+        {**dict(error.get_headers()), **(headers or {}), "Content-Type": "application/json"},
+    )
 
 
 # Once per process (the blueprint is shared by every app a process builds, e.g. in tests).
-bp.register_error_handler(HTTPException, _json_error)
+bp.register_error_handler(HTTPException, json_error)
 limiter.limit(_api_limit)(bp)
 csrf.exempt(bp)
 

@@ -144,7 +144,8 @@ def _figures(measure: Measure, partly_withheld: int) -> ResultsFigures:
         published=counts.get(CommentStatus.PUBLISHED, 0),
         not_published=counts.get(CommentStatus.NOT_PUBLISHED, 0),
         not_published_by_reason=tuple(
-            db.session.execute(
+            (reason, count)
+            for reason, count in db.session.execute(
                 select(Comment.rejection_reason, func.count())
                 .where(
                     Comment.measure_id == measure.id,
@@ -152,7 +153,7 @@ def _figures(measure: Measure, partly_withheld: int) -> ResultsFigures:
                 )
                 .group_by(Comment.rejection_reason)
                 .order_by(Comment.rejection_reason)
-            ).tuples()
+            )
         ),
         partly_withheld=partly_withheld,
     )
