@@ -5,7 +5,7 @@
 Runs tests/e2e/test_accessibility.py (axe-core on every page type in all nine languages, reflow
 at 320 px and 200% zoom, with and without text spacing) and the residents' journeys
 (tests/e2e/test_journeys.py: on a phone with and without JavaScript, by keyboard alone), then
-writes portal/content/accessibility-report.json, which the statement's page
+writes portal/public/accessibility-report.json, which the statement's page
 (/<lang>/accessibility) shows with the date of the run. Commit that file with the release.
 It needs what the browser tests need (chromium, axe-core under tests/e2e/.npm).
 """
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "portal" / "content" / "accessibility-report.json"
+REPORT = ROOT / "portal" / "public" / "accessibility-report.json"
 AXE_PACKAGE = Path(__file__).parent / ".npm" / "node_modules" / "axe-core" / "package.json"
 JOURNEYS = {
     "phone journey": "test_phone_resident_switches_to_vietnamese_and_comments[with-javascript]",

@@ -9,8 +9,10 @@ from flask import Response, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.database import utcnow
+from portal.extensions import db
 from portal.public import bp
 from portal.services.resident import feeds
+from portal.services.resident.pages import content_version, page_cache
 from portal.services.sanitize import strip_marks
 
 # A feed with nothing in it yet still needs an <updated>: the portal's first day.
@@ -62,14 +64,28 @@ def feed(kind: str):
     """One Atom feed in the page's locale."""
     if kind not in feeds.KINDS:
         abort(404)
-    body = feeds.atom(
-        kind,
-        g.portal_locale.tag,
-        utcnow(),
-        feed_url=url_for("public.feed", kind=kind, _external=True),
-        home_url=url_for("public.index", _external=True),
-        text=_text(kind),
-        published=PORTAL_START,
+    now = utcnow()
+
+    def build() -> tuple[str, datetime | None]:
+        body = feeds.atom(
+            kind,
+            g.portal_locale.tag,
+            now,
+            feed_url=url_for("public.feed", kind=kind, _external=True),
+            home_url=url_for("public.index", _external=True),
+            text=_text(kind),
+            published=PORTAL_START,
+        )
+        return body.decode("utf-8"), feeds.next_change(now)
+
+    # Kept per worker like the home page: valid for the outline's content version (a period
+    # or a publication changes it) and until the next opening, closing or week-before-closing.
+    body = page_cache().page(
+        ("feed", kind, g.portal_locale.tag, request.host_url),
+        content_version(db.engine),
+        now,
+        {},
+        build,
     )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -14,7 +14,7 @@ from portal.public import bp
 from portal.public.routes.results import withheld_reason_label
 
 # Written by `python tests/e2e/accessibility_report.py` from a real run of the browser tests.
-ACCESSIBILITY_REPORT = Path(__file__).resolve().parents[2] / "content" / "accessibility-report.json"
+ACCESSIBILITY_REPORT = Path(__file__).resolve().parents[1] / "accessibility-report.json"
 REASONS = ("off_topic", "personal_information", "harms_others", "commercial", "duplicate", "other")
 
 

@@ -50,6 +50,21 @@ def entries(kind: str, now: datetime) -> list[FeedEntry]:
     return sorted(found, key=lambda e: (e.at, e.measure.id), reverse=True)
 
 
+def next_change(now: datetime) -> datetime | None:
+    """The first moment after `now` at which some feed lists something else."""
+    moments = []
+    for measure in db.session.scalars(select(Measure)):
+        for moment in (
+            measure.opens_at,
+            measure.closes_at,
+            measure.closes_at - CLOSING_SOON if measure.closes_at else None,
+            measure.results_published_at,
+        ):
+            if moment is not None and moment > now:
+                moments.append(moment)
+    return min(moments, default=None)
+
+
 @dataclass(frozen=True)
 class FeedText:
     """What the feed says, in the reader's language (the caller translates)."""
