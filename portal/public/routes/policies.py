@@ -39,6 +39,8 @@ def a11y_page_label(key: str) -> str:
         "lookup": _("Check a comment you sent"),
         "lookup error": _("Look-up with a wrong access key"),
         "privacy": _("Privacy notice"),
+        "results": _("Results of the public comment"),
+        "annex": _("Full texts of the comments"),
         "moderation policy": _("Moderation policy"),
         "accessibility": _("Accessibility"),
         "notices": _("E-mail about new consultations"),

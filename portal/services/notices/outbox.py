@@ -451,6 +451,7 @@ def send_due() -> None:
         send_until_done(app)
         return
     batch = deliver_batch(app)
-    if batch.due or batch.wait < float("inf"):
-        delay = batch.wait if batch.due else max(batch.wait, 1.0)
-        jobs.enqueue_in(max(delay, 1.0), SEND_JOB)
+    if batch.due:
+        # Held back by the cap: the next batch when it allows. Retries due later are picked
+        # up by `portal mail send` (cron), so chains of scheduled jobs never multiply.
+        jobs.enqueue_in(max(batch.wait, 1.0), SEND_JOB)
