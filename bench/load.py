@@ -395,6 +395,7 @@ class Server:
 
 # Every instance of one deployment signs sessions and CSRF tokens with the same key.
 _SECRET_KEY = secrets.token_hex(32)
+_AUDIT_KEY = secrets.token_hex(32)
 
 
 def server_environment(database_url: str, redis_url: str | None, extra=None) -> dict:
@@ -404,6 +405,7 @@ def server_environment(database_url: str, redis_url: str | None, extra=None) -> 
     env.update(
         PORTAL_ENV="production",
         SECRET_KEY=_SECRET_KEY,
+        PORTAL_AUDIT_KEY=_AUDIT_KEY,
         DATABASE_URL=database_url,
         PORTAL_TRUSTED_HOSTS="127.0.0.1,localhost",
         # Every simulated resident comes from 127.0.0.1: one address, thousands of comments.
@@ -511,8 +513,11 @@ def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Pop
         .replace("/srv/portal/portal/static/", f"{ROOT}/portal/static/")
     )
     conf = Path(workdir) / "nginx.conf"
+    # As root, nginx's workers run as nobody and could not write a large upload (a scan) to
+    # the temporary folder, which only its owner may enter.
+    user = "user root root;\n" if os.geteuid() == 0 else ""
     conf.write_text(
-        f"daemon off;\nworker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\n"
+        f"{user}daemon off;\nworker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\n"
         "events { worker_connections 1024; }\nhttp {\n"
         f"  access_log off;\n  client_body_temp_path {workdir}/body;\n  proxy_temp_path {workdir}/proxy;\n"
         f"  fastcgi_temp_path {workdir}/fcgi;\n  uwsgi_temp_path {workdir}/uwsgi;\n  scgi_temp_path {workdir}/scgi;\n"

@@ -10,6 +10,7 @@ from werkzeug.routing import BaseConverter
 
 from portal import logs
 from portal.config import load_config
+from portal.converters import BoundedIntConverter
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LOCALES, select_babel_locale
 from portal.proxy import TrustedProxyFix, parse_networks
@@ -31,6 +32,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, overrides))
     app.url_map.converters["locale"] = LocaleConverter
+    # Every <int:...> rule: a number past 2**31-1 is a 404, not an overflow in the database.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     logs.init_app(app)
     db.init_app(app)
@@ -52,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.moderation import bp as moderation_bp
     from portal.public import bp as public_bp
     from portal.public import root_bp
+    from portal.services import audit_chain
     from portal.services.resident import pages
 
     app.register_blueprint(root_bp)
@@ -69,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     pages.init_app(app)
+    audit_chain.init_app(app)
     cli.init_app(app)
     if app.config["PORTAL_ENV"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
         "memory"

@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 TRUTHY = {"1", "true", "yes", "on"}
+# The audit chain's key outside production: public, so a chain keyed with it proves nothing
+# (`portal audit verify` says so). Production refuses to start with it or without a key.
+DEMO_AUDIT_KEY = "demo-audit-key-public-never-for-production"
+AUDIT_KEY_MIN_LENGTH = 32
 
 
 class ConfigurationError(RuntimeError):
@@ -138,6 +142,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_STAFF_ACCOUNT_LIMIT": os.environ.get(
             "PORTAL_STAFF_ACCOUNT_LIMIT", "10 per 10 minutes"
         ),
+        # Passkeys (services/staff/passkeys.py): the relying party is the site's domain (default:
+        # the first PORTAL_TRUSTED_HOSTS name in production, "localhost" elsewhere) and the
+        # origins browsers may report (default: https://<domain> in production; elsewhere any
+        # http://localhost:PORT, as `portal demo` may use any port).
+        "PORTAL_WEBAUTHN_RP_ID": os.environ.get("PORTAL_WEBAUTHN_RP_ID", ""),
+        "PORTAL_WEBAUTHN_ORIGINS": os.environ.get("PORTAL_WEBAUTHN_ORIGINS", ""),
         # Where scans of paper comments are kept: outside the web root, served to staff only.
         "PORTAL_UPLOAD_DIR": os.environ.get(
             "PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads")
@@ -179,6 +189,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_ACCESSIBILITY_REPLY_DAYS": int(
             os.environ.get("PORTAL_ACCESSIBILITY_REPLY_DAYS", "10")
         ),
+        # The audit log's HMAC key (never stored in the database), and earlier keys still
+        # needed to verify records written before a rotation (comma-separated).
+        "PORTAL_AUDIT_KEY": os.environ.get("PORTAL_AUDIT_KEY") or None,
+        "PORTAL_AUDIT_OLD_KEYS": [
+            key.strip()
+            for key in os.environ.get("PORTAL_AUDIT_OLD_KEYS", "").split(",")
+            if key.strip()
+        ],
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }
@@ -201,4 +219,23 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         hosts = config["TRUSTED_HOSTS"]
         config["PORTAL_BASE_URL"] = f"https://{hosts[0]}" if hosts else "http://127.0.0.1:5000"
     config["PORTAL_BASE_URL"] = config["PORTAL_BASE_URL"].rstrip("/")
+    _audit_key(config, env)
     return config
+
+
+def _audit_key(config: dict, env: str) -> None:
+    """Production needs its own audit key; elsewhere the public demo key stands in."""
+    key = config["PORTAL_AUDIT_KEY"]
+    if env != "production":
+        config["PORTAL_AUDIT_KEY"] = key or DEMO_AUDIT_KEY
+        return
+    if not key or key == DEMO_AUDIT_KEY:
+        raise ConfigurationError(
+            "PORTAL_AUDIT_KEY is not set: refusing to start in production without the audit "
+            "log's key (a random value kept outside the database; see README, Security)."
+        )
+    if len(key) < AUDIT_KEY_MIN_LENGTH:
+        raise ConfigurationError(
+            f"PORTAL_AUDIT_KEY is shorter than {AUDIT_KEY_MIN_LENGTH} characters: use e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,32 +28,44 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from portal.database import utcnow
 from portal.extensions import db, login_manager
 from portal.i18n import BY_TAG
-from portal.models.staff import StaffUser
+from portal.models.staff import StaffSession, StaffUser
 from portal.services import audit
+from portal.services.staff import sessions
 
 log = logging.getLogger(__name__)
 
 STAFF_LOCALES = ("ja", "en")
-IDLE_LIMIT_SECONDS = 30 * 60
-ABSOLUTE_LIMIT_SECONDS = 12 * 3600
-LOGIN_AT = "staff_login_at"
-SEEN_AT = "staff_seen_at"
-MUST_ENROL = "staff_must_enrol"
 STAFF_LOCALE = "staff_locale"
+# Keys of the staff login in Flask's session cookie: the token of a login waiting for its
+# second factor, and where to go after it (Flask-Login keeps the logged-in token itself).
+PENDING = "staff_pending"
+PENDING_NEXT = "staff_pending_next"
+ENROL_SECRET = "staff_enrol_secret"  # noqa: S105 - a session key name
 
 
 @login_manager.user_loader
 def load_staff_user(login_id: str) -> StaffUser | None:
-    """The account of a session, if the session's version is still the account's."""
-    user_id, _sep, version = (login_id or "").partition(":")
-    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+    """The account of the server-side session whose token the cookie holds, while it is live."""
+    row = sessions.find_active(login_id)
+    if row is None:
         return None
-    user = db.session.get(StaffUser, int(user_id))
-    if user is None or not user.is_enabled or user.session_version != int(version):
-        return None
+    g.staff_session = row
+    user = row.user
+    user.login_id = login_id
     return user
+
+
+def current_session() -> StaffSession | None:
+    """The server-side session of this request's login (after `require_login`)."""
+    return g.get("staff_session")
+
+
+def user_agent() -> str:
+    """The browser's User-Agent header (summarised before it is stored)."""
+    return request.headers.get("User-Agent", "")[:500]
 
 
 def client_address() -> str:
@@ -85,16 +96,16 @@ def _set_staff_locale() -> None:
 
 
 def end_staff_session() -> None:
-    """Forget the login in this browser (the account's other sessions are ended by its version)."""
+    """Forget the login in this browser (the server-side rows are ended by the caller)."""
     logout_user()
-    for key in (LOGIN_AT, SEEN_AT, MUST_ENROL, "staff_pending", "staff_enrol_secret"):
+    g.pop("staff_session", None)
+    for key in (PENDING, PENDING_NEXT, ENROL_SECRET):
         session.pop(key, None)
 
 
-def _session_expired(now: float) -> bool:
-    login_at = session.get(LOGIN_AT, 0)
-    seen_at = session.get(SEEN_AT, 0)
-    return now - seen_at > IDLE_LIMIT_SECONDS or now - login_at > ABSOLUTE_LIMIT_SECONDS
+def must_enrol(user: StaffUser) -> bool:
+    """True while the account must set up its second factor before any other staff page."""
+    return second_factor_required() and not user.has_second_factor
 
 
 def require_login():
@@ -102,12 +113,16 @@ def require_login():
     _set_staff_locale()
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    now = time.time()
-    if _session_expired(now):
+    row = current_session()
+    now = utcnow()
+    if sessions.expired(row, now):
+        sessions.end(row, "expired", now)
+        db.session.commit()
         end_staff_session()
         return redirect(url_for("auth.login", expired=1))
-    session[SEEN_AT] = now
-    if session.get(MUST_ENROL) and request.endpoint not in ("auth.second_factor", "auth.logout"):
+    if sessions.touch(row, now):
+        db.session.commit()
+    if must_enrol(current_user) and request.endpoint not in ("auth.second_factor", "auth.logout"):
         return redirect(url_for("auth.second_factor"))
     return None
 

@@ -108,8 +108,8 @@ def state_label(state: PeriodState) -> str:
 def response_category_label(category: str | None) -> str:
     """対応区分 in words, in the reader's language."""
     return {
-        "reflected": _("Reflected in the plan"),
-        "already_included": _("Already included in the plan"),
+        "reflected": _("Will be reflected in the plan"),
+        "already_included": _("Already in the plan"),
         "for_reference": _("Noted for future reference"),
         "not_reflected": _("Not reflected"),
         "out_of_scope": _("Outside the scope of this consultation"),

@@ -155,3 +155,11 @@ def test_create_user_has_no_password_option(runner):
         ]
     )
     assert result.exit_code != 0
+
+
+def test_verify_warns_when_the_chain_is_keyed_with_the_public_demo_key(runner, logged_actions):
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0
+    assert "PORTAL_AUDIT_KEY is not set: the chain is keyed with the public demo key" in (
+        result.output
+    )

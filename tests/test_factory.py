@@ -17,9 +17,13 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app({"PORTAL_ENV": "production"})
 
 
+AUDIT_KEY = "a-long-random-audit-key-kept-outside-the-database"
+
+
 def test_production_starts_with_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
     monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example")
+    monkeypatch.setenv("PORTAL_AUDIT_KEY", AUDIT_KEY)
     app = create_app({"PORTAL_ENV": "production"})
     assert app.config["SECRET_KEY"] == "a-long-random-production-key"
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -78,6 +82,7 @@ def test_production_without_redis_warns_about_per_process_limits(monkeypatch, ca
 
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
     monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example")
+    monkeypatch.setenv("PORTAL_AUDIT_KEY", AUDIT_KEY)
     monkeypatch.delenv("REDIS_URL", raising=False)
     with caplog.at_level(logging.WARNING, logger="portal"):
         create_app({"PORTAL_ENV": "production"})
@@ -107,3 +112,29 @@ def test_forwarded_scheme_is_http_or_https_only(scheme):
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert https.headers["Location"] == "https://iken.city.isesaki.example/ja/"
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "PORTAL_AUDIT_KEY is not set"),
+        ("demo-audit-key-public-never-for-production", "PORTAL_AUDIT_KEY is not set"),
+        ("short-key", "shorter than 32 characters"),
+    ],
+)
+def test_production_refuses_to_start_without_its_own_audit_key(monkeypatch, key, message):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "iken.city.isesaki.example")
+    if key is None:
+        monkeypatch.delenv("PORTAL_AUDIT_KEY", raising=False)
+    else:
+        monkeypatch.setenv("PORTAL_AUDIT_KEY", key)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app({"PORTAL_ENV": "production"})
+
+
+def test_outside_production_the_public_demo_audit_key_stands_in(monkeypatch):
+    from portal.config import DEMO_AUDIT_KEY
+
+    monkeypatch.delenv("PORTAL_AUDIT_KEY", raising=False)
+    assert create_app({"PORTAL_ENV": "development"}).config["PORTAL_AUDIT_KEY"] == DEMO_AUDIT_KEY

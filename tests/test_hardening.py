@@ -122,6 +122,7 @@ def test_hsts_only_in_production(client, monkeypatch):
 
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
     monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "localhost")
+    monkeypatch.setenv("PORTAL_AUDIT_KEY", "a-long-random-audit-key-kept-outside-the-database")
     production = create_app({"PORTAL_ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     headers = production.test_client().get("/ja/privacy").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")

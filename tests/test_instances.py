@@ -4,6 +4,9 @@ A resident's requests alternate between the instances: the session, the CSRF tok
 submission token, the rate limits and the receipts must not care which one answers.
 """
 
+import http.client
+import io
+import re
 import shutil
 import sys
 import threading
@@ -13,6 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import REDIS_URL
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -188,3 +193,94 @@ def test_a_staff_edit_through_one_server_is_seen_by_every_server(servers):
             status, _h, page = load.Browser("127.0.0.1", port).request("GET", "/ja/measures/3-2")
             assert status == 200
             assert "改訂された施策の題名" in page
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _moderator(database_url: str) -> tuple[str, str, str]:
+    """A moderator with a second factor, as production requires: (email, password, secret)."""
+    from portal import create_app
+    from portal.database import utcnow
+    from portal.extensions import db
+    from portal.services.staff import accounts
+
+    email, password = "scans-multi@city.example", "lantern-harbour-quiet-2026"
+    app = create_app(
+        {"PORTAL_ENV": "testing", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url}
+    )
+    with app.app_context():
+        now = utcnow()
+        user = accounts.create_account(email, "Scans", ["moderator"], now)
+        accounts.set_password(user, password, now)
+        secret = user.totp_secret = accounts.new_totp_secret()
+        db.session.commit()
+        db.engine.dispose()
+    return email, password, secret
+
+
+def _post_multipart(browser: load.Browser, path: str, fields: dict) -> tuple[int, str]:
+    boundary, body = encode_multipart(fields)
+    connection = http.client.HTTPConnection(browser.host, browser.port, timeout=60)
+    try:
+        cookies = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Host": browser.host,
+                "Cookie": cookies,
+                "Content-Type": f'multipart/form-data; boundary="{boundary}"',
+            },
+        )
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_a_5_mb_scan_gets_through_nginx_to_the_paper_form(servers):
+    email, password, secret = _moderator(servers.database_url)
+    staff = load.Browser("127.0.0.1", servers.port)
+    try:
+        _upload_a_5_mb_scan(servers, staff, email, password, secret)
+    finally:
+        staff.conn.close()
+
+
+def _upload_a_5_mb_scan(servers, staff, email, password, secret):
+    import pyotp
+
+    _s, _h, page = staff.request("GET", "/staff/login")
+    form = {"csrf_token": _CSRF.search(page)[1], "email": email, "password": password}
+    assert staff.request("POST", "/staff/login", form)[0] == 302
+    _s, _h, page = staff.request("GET", "/staff/login/code")
+    form = {"csrf_token": _CSRF.search(page)[1], "code": pyotp.TOTP(secret).now()}
+    assert staff.request("POST", "/staff/login/code", form)[0] == 302
+    _s, _h, page = staff.request("GET", "/staff/moderation/paper")
+    scan = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
+    status, text = _post_multipart(
+        staff,
+        "/staff/moderation/paper",
+        {
+            "csrf_token": _CSRF.search(page)[1],
+            "measure": "1-(1)",
+            "channel": "post",
+            "received_on": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600)),
+            "body": "郵便で届いた意見です。スキャンを添付します。",
+            "language": "ja",
+            "respondent_type": "lives",
+            "scan": FileStorage(io.BytesIO(scan), filename="letter.pdf"),
+        },
+    )
+    assert status == 303, text[:300]
+    engine = sa.create_engine(servers.database_url)
+    with engine.connect() as connection:
+        sizes = connection.execute(sa.text("SELECT size FROM comment_attachments")).scalars()
+        assert list(sizes) == [len(scan)]
+    engine.dispose()
+    # Any other address keeps nginx's 1 MB limit.
+    status, text = _post_multipart(staff, "/ja/measures/1-1", {"body": "x" * (2 * 1024 * 1024)})
+    assert status == 413
+    assert "nginx" in text

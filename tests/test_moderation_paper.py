@@ -167,6 +167,25 @@ def test_scan_is_kept_outside_the_web_root_and_served_only_as_a_download(
     assert resident.get(f"/staff/moderation/attachments/{attachment_id}").status_code == 302
 
 
+def test_scan_downloads_under_the_type_its_bytes_show_not_its_uploaded_name(
+    app, client, login_as, open_measure
+):
+    login_as("moderator")
+    response = _enter(client, scan=("letter.html", PNG))
+    assert response.status_code == 303
+    with app.app_context():
+        item = db.session.scalar(sa.select(CommentAttachment))
+        receipt = db.session.get(Comment, item.comment_id).receipt_number
+    download = client.get(f"/staff/moderation/attachments/{item.id}")
+    download.close()
+    assert download.headers["Content-Type"] == "image/png"
+    disposition = download.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=scan-{receipt}.png"
+    assert "html" not in disposition
+    # The uploaded name is still shown to staff on the comment's page, as text.
+    assert "letter.html" in client.get(response.location).text
+
+
 def test_png_scan_is_accepted(app, client, login_as, open_measure):
     login_as("moderator")
     assert _enter(client, scan=("scan.png", PNG)).status_code == 303

@@ -1,9 +1,13 @@
 """The outline import: areas, measures and glossary, repeatable without changes."""
 
+import json
+
 import sqlalchemy as sa
+from conftest import post_form
 
 from portal.extensions import db
-from portal.models import GlossaryTerm, Measure, MeasureText, PriorityArea
+from portal.models import AuditRecord, GlossaryTerm, Measure, MeasureText, PriorityArea
+from portal.services import audit
 from portal.services.content.outline import load_outline
 from portal.services.content.seed import seed_outline
 
@@ -99,3 +103,105 @@ def test_reseeding_brings_reviewed_wording_to_an_existing_database(app, runner, 
     vietnamese_page = client.get("/vi/measures/5-2").get_data(as_text=True)
     assert old_summary not in vietnamese_page
     assert "bảo vệ quyền riêng tư của người dân" in vietnamese_page
+
+
+def _admin_edits(client, code: str, locale: str, values: dict) -> None:
+    """An admin saves a measure's text on the admin screen."""
+    page = f"/staff/admin/measures/{code}?locale={locale}"
+    saved = post_form(client, page, page, {**values, "action": "save"})
+    assert saved.status_code == 302
+
+
+def _text(code: str, locale: str) -> MeasureText:
+    return db.session.scalar(
+        sa.select(MeasureText).where(
+            MeasureText.locale == locale, MeasureText.measure.has(Measure.code == code)
+        )
+    )
+
+
+def _records(action: str) -> list[AuditRecord]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id)
+        )
+    )
+
+
+def test_seed_never_reverts_an_admins_edit_and_says_which_it_kept(app, client, login_as, runner):
+    admin = login_as("admin")
+    edited = {
+        "title": "窓口改革(議会修正後)",
+        "summary": "修正後の要約。",
+        "body": "修正後の本文。",
+    }
+    _admin_edits(client, "1-(1)", "ja", edited)
+
+    result = runner.invoke(args=["seed"])
+
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 1 kept" in result.output
+    assert f"kept measure 1-(1) ja: edited by {admin['email']}" in result.output
+    assert "the outline's text differs" in result.output
+    assert "窓口改革(議会修正後)" in client.get("/ja/measures/1-1").text
+    with app.app_context():
+        assert _text("1-(1)", "ja").body == "修正後の本文。"
+        edit = _records("measure_text_edited")[-1]
+        assert f"(audit record {edit.id})" in result.output
+        (run,) = _records("outline_seeded")
+        assert run.actor_email is None
+        details = json.loads(run.details)
+        assert details["kept"] == ["measure 1-(1) ja"]
+        assert details["via"].startswith("portal seed (OS user ")
+        assert _records("outline_text_seeded") == []
+    # Seeding again changes nothing and still says why.
+    again = runner.invoke(args=["seed"])
+    assert "0 updated, 1 kept" in again.output
+
+
+def test_every_text_the_seed_overwrites_is_audited_with_before_and_after(app, runner):
+    with app.app_context():
+        text = _text("2-(3)", "en")
+        original_title = text.title
+        text.title = "A title changed at the SQL prompt"
+        db.session.commit()
+
+    result = runner.invoke(args=["seed"])
+
+    assert "0 created, 1 updated, 0 kept" in result.output
+    assert "  updated measure 2-(3) en: title" in result.output
+    with app.app_context():
+        assert _text("2-(3)", "en").title == original_title
+        (record,) = _records("outline_text_seeded")
+        assert (record.object_type, record.object_id, record.actor_id) == ("measure", "2-(3)", None)
+        details = json.loads(record.details)
+        assert details["locale"] == "en"
+        assert details["changes"] == {
+            "title": {"before": "A title changed at the SQL prompt", "after": original_title}
+        }
+        assert details["via"].startswith("portal seed (OS user ")
+        assert json.loads(_records("outline_seeded")[0].details)["updated"] == 1
+        assert audit.verify_chain().intact
+
+
+def test_a_kept_translation_is_flagged_when_the_seed_changes_the_japanese(
+    app, client, login_as, runner
+):
+    login_as("admin")
+    tagalog = {"title": "Isinaling pamagat", "summary": "Buod.", "body": "Nilalaman."}
+    _admin_edits(client, "5-(5)", "tl", tagalog)
+    with app.app_context():
+        # A database seeded from an older outline: the Japanese text differs from today's.
+        _text("5-(5)", "ja").summary = "古い要約。"
+        _text("5-(5)", "tl").needs_review = False
+        db.session.commit()
+
+    result = runner.invoke(args=["seed"])
+
+    assert "1 updated, 1 kept" in result.output
+    assert "kept measure 5-(5) tl" in result.output
+    with app.app_context():
+        assert _text("5-(5)", "ja").summary != "古い要約。"
+        kept = _text("5-(5)", "tl")
+        assert kept.title == "Isinaling pamagat"
+        assert kept.needs_review  # the admin's translation may no longer say the same

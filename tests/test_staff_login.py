@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 from conftest import STAFF_PASSWORD, csrf_token_from, post_form, staff_login
 
-from portal.extensions import db
+from portal.database import utcnow
+from portal.extensions import db, limiter
 from portal.models import AuditRecord, StaffUser
 
 
@@ -162,25 +163,37 @@ def test_logout_ends_a_copied_cookie(app, client, make_staff):
     assert thief.get("/staff/").status_code == 302
 
 
+def _clock_moves(monkeypatch, minutes: int) -> None:
+    """Staff pages see the time `minutes` from now."""
+    import portal.staff_access
+
+    later = utcnow() + timedelta(minutes=minutes)
+    monkeypatch.setattr(portal.staff_access, "utcnow", lambda: later)
+
+
 def test_session_ends_after_thirty_idle_minutes(client, make_staff, monkeypatch):
     account = make_staff("moderator")
     staff_login(client, account["email"])
     assert client.get("/staff/").status_code == 200
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() + 31 * 60)
+    _clock_moves(monkeypatch, 29)
+    assert client.get("/staff/").status_code == 200
+    _clock_moves(monkeypatch, 29 + 31)
     response = client.get("/staff/")
     assert response.status_code == 302
     assert "expired=1" in response.location
+    _clock_moves(monkeypatch, 29 + 32)
+    assert client.get("/staff/").status_code == 302  # ended, not only idle
 
 
 def test_session_ends_after_twelve_hours_even_when_active(client, make_staff, monkeypatch):
     account = make_staff("moderator")
     staff_login(client, account["email"])
-    real = time.time
+    statuses = []
     for minutes in range(0, 12 * 60 + 20, 25):
-        monkeypatch.setattr(time, "time", lambda m=minutes: real() + m * 60)
-        response = client.get("/staff/")
-    assert response.status_code == 302
+        _clock_moves(monkeypatch, minutes)
+        statuses.append(client.get("/staff/").status_code)
+    assert statuses[0] == statuses[-2] == 200
+    assert statuses[-1] == 302
 
 
 def test_disabled_account_cannot_log_in(client, make_staff):
@@ -317,3 +330,121 @@ def test_password_is_rehashed_when_the_parameters_change(app, client, make_staff
         rehashed = db.session.get(StaffUser, account["id"]).password_hash
         assert "m=8192" not in rehashed
         assert PasswordHasher().verify(rehashed, STAFF_PASSWORD)
+
+
+# --- the second step cannot be guessed around (issue 17, finding 3) -----------------------
+
+
+def _user(app, account) -> StaffUser:
+    with app.app_context():
+        user = db.session.get(StaffUser, account["id"])
+        db.session.expunge(user)
+        return user
+
+
+def _wrong_code(secret: str) -> str:
+    return "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+
+
+def _post_code(client, code, **extra):
+    token = csrf_token_from(client.get("/staff/login/code").text)
+    return client.post("/staff/login/code", data={"code": code, "csrf_token": token, **extra})
+
+
+def test_guessing_codes_from_four_addresses_locks_the_account(app, make_staff, monkeypatch):
+    # The attack of the issue: the password is known; 27 wrong codes within a minute from four
+    # addresses, each naming another account in a posted `email` field.
+    account = make_staff("admin", totp=True)
+    attackers = []
+    for i in range(4):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i + 1}"
+        assert staff_login(attacker, account["email"]).location.endswith("/staff/login/code")
+        attackers.append(attacker)
+    statuses = [
+        _post_code(
+            attackers[n % 4],
+            _wrong_code(account["secret"]),
+            email=f"someone-else-{n % 4}@city.example",
+        ).status_code
+        for n in range(27)
+    ]
+    assert statuses == [401] * 10 + [429] * 17
+    user = _user(app, account)
+    assert user.failed_logins == 10
+    assert user.locked_until > utcnow() + timedelta(minutes=14)
+    actions = _actions(app)
+    assert actions.count("login_password_accepted") == 4
+    assert actions.count("login_failed") == 10
+    assert actions.count("account_locked") == 1
+
+    # A minute later, with the rate limit's window gone too, the right code does not get in.
+    import portal.auth.login
+
+    later = utcnow() + timedelta(minutes=1)
+    monkeypatch.setattr(portal.auth.login, "utcnow", lambda: later)
+    with app.app_context():
+        limiter.reset()
+    right = pyotp.TOTP(account["secret"]).at(later)
+    refused = _post_code(attackers[0], right)
+    assert refused.status_code == 401
+    assert attackers[0].get("/staff/").status_code == 302
+    # nor does the password, while the lock lasts
+    assert staff_login(app.test_client(), account["email"]).status_code == 401
+
+
+def test_right_password_does_not_reset_the_failure_count(app, make_staff):
+    account = make_staff("moderator", totp=True)
+    client = app.test_client()
+    staff_login(client, account["email"])
+    for _ in range(3):
+        assert _post_code(client, _wrong_code(account["secret"])).status_code == 401
+    # starting again with the right password keeps the count
+    assert staff_login(client, account["email"]).location.endswith("/staff/login/code")
+    assert _user(app, account).failed_logins == 3
+    # only the complete login clears it
+    assert _post_code(client, pyotp.TOTP(account["secret"]).now()).status_code == 302
+    assert _user(app, account).failed_logins == 0
+
+
+def test_password_and_code_failures_lock_together(app, make_staff):
+    app.config["PORTAL_STAFF_ACCOUNT_LIMIT"] = "100 per minute"
+    account = make_staff("moderator", totp=True)
+    client = app.test_client()
+    for _ in range(3):
+        staff_login(client, account["email"], password="not-the-password-at-all")
+    staff_login(client, account["email"])  # right password: the count stays at 3
+    for _ in range(7):
+        _post_code(client, _wrong_code(account["secret"]))
+    assert _user(app, account).failed_logins == 10
+    assert "account_locked" in _actions(app)
+    assert _post_code(client, pyotp.TOTP(account["secret"]).now()).status_code == 401
+    assert client.get("/staff/").status_code == 302
+
+
+def test_code_step_limit_keys_on_the_waiting_account_not_the_posted_email(app, make_staff):
+    app.config["PORTAL_STAFF_ACCOUNT_LIMIT"] = "3 per minute"
+    account = make_staff("moderator", totp=True)
+    client = app.test_client()
+    staff_login(client, account["email"])
+    statuses = [
+        _post_code(client, _wrong_code(account["secret"]), email=f"x{i}@city.example").status_code
+        for i in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_every_login_step_is_audited(app, make_staff):
+    account = make_staff("moderator", totp=True)
+    client = app.test_client()
+    staff_login(client, account["email"])
+    assert _actions(app)[-1] == "login_password_accepted"
+    _post_code(client, _wrong_code(account["secret"]))
+    _post_code(client, pyotp.TOTP(account["secret"]).now())
+    assert _actions(app)[-3:] == ["login_password_accepted", "login_failed", "login"]
+    with app.app_context():
+        failed = db.session.scalars(
+            sa.select(AuditRecord).where(AuditRecord.action == "login_failed")
+        ).one()
+        assert '"step": "second_factor"' in failed.details
+        assert failed.object_id == str(account["id"])

@@ -1,7 +1,7 @@
 """notices: subscriptions, events and the mail log
 
 Revision ID: 0022_notices
-Revises: 0007_content_version
+Revises: 0009_staff_sessions_passkeys
 Create Date: 2026-12-06 01:52:20
 
 """
@@ -13,7 +13,7 @@ import portal.database  # noqa: F401  (column types)
 
 # revision identifiers, used by Alembic.
 revision = '0022_notices'
-down_revision = '0007_content_version'
+down_revision = '0009_staff_sessions_passkeys'
 branch_labels = None
 depends_on = None
 

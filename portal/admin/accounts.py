@@ -1,5 +1,6 @@
-"""Administration of staff accounts: creation, roles, disabling and enabling, password links
-and second-factor resets. Every change is audited on the account."""
+"""Administration of staff accounts: creation, roles, disabling and enabling, password links,
+second-factor resets, and the account's active sessions (each can be ended). Every change is
+audited on the account."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from portal.extensions import db
 from portal.models import StaffUser
 from portal.models.staff import Role
 from portal.services import audit
-from portal.services.staff import accounts
-from portal.staff_access import audit_account, current_staff
+from portal.services.staff import accounts, sessions
+from portal.staff_access import audit_account, current_session, current_staff
 
 # The buttons of an account's page that change it in place: the service call, the action the
 # audit log records, and what the admin is told.
@@ -30,7 +31,10 @@ ACCOUNT_CHANGES = {
     "reset_second_factor": (
         accounts.remove_second_factor,
         "second_factor_reset",
-        _l("The second factor is reset. The account sets up a new one at its next login."),
+        _l(
+            "The second factor is reset (authenticator app, recovery codes and passkeys) and "
+            "the account's sessions have ended. It sets up a new one at its next login."
+        ),
     ),
 }
 
@@ -76,8 +80,26 @@ def account(user_id: int):
         user=user,
         roles_form=RolesForm(formdata=None, roles=sorted(user.role_set)),
         action_form=ActionForm(formdata=None),
+        active_sessions=sessions.active_sessions(user, utcnow()),
+        this_session=current_session(),
         history=audit.history_of("staff_user", user.id),
     )
+
+
+@bp.route("/accounts/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+def account_end_session(user_id: int, session_id: int):
+    """End one session of an account (that browser is logged out at its next request)."""
+    user = db.get_or_404(StaffUser, user_id)
+    if not ActionForm().validate():
+        abort(400)
+    row = sessions.find_session_of(user, session_id)
+    if row is None:
+        abort(404)
+    sessions.end(row, "ended_by_admin", utcnow())
+    audit_account("session_ended", user, by=current_staff(), session=row.id)
+    db.session.commit()
+    flash(_("The session has ended. That browser is logged out."), "info")
+    return redirect(url_for("admin.account", user_id=user.id))
 
 
 @bp.route("/accounts/<int:user_id>/roles", methods=["POST"])
@@ -90,7 +112,7 @@ def account_roles(user_id: int):
         if user.id == current_staff().id and Role.ADMIN not in wanted:
             flash(_("You cannot remove your own administrator role."), "error")
         else:
-            changes = accounts.change_roles(user, wanted)
+            changes = accounts.change_roles(user, wanted, utcnow())
             if changes is not None:
                 audit_account("roles_changed", user, by=current_staff(), changes=changes)
                 db.session.commit()
@@ -117,7 +139,7 @@ def account_action(user_id: int, action: str):
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("admin.account", user_id=user.id))
     change, audited_as, message = ACCOUNT_CHANGES[action]
-    change(user)
+    change(user, utcnow())
     audit_account(audited_as, user, by=actor)
     flash(str(message), "info")
     db.session.commit()

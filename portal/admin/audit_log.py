@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from portal.admin import bp
 from portal.admin.forms import AuditFilterForm
+from portal.converters import int_arg
 from portal.services import audit
 
 AUDIT_PAGE_SIZE = 50
@@ -37,9 +38,7 @@ def audit_log():
             "since": form.since.data,
             "until": form.until.data,
         }
-    records, more = audit.search(
-        **filters, before=request.args.get("before", type=int), limit=AUDIT_PAGE_SIZE
-    )
+    records, more = audit.search(**filters, before=int_arg("before"), limit=AUDIT_PAGE_SIZE)
     next_args = {k: v for k, v in request.args.items() if k != "before"}
     if more:
         next_args["before"] = records[-1].id

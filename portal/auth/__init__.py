@@ -1,7 +1,8 @@
-"""Blueprint: staff login with a second factor, logout, own password and authenticator.
+"""Blueprint: staff login with a second factor, logout, one's own account.
 
-`login` holds the two login steps and logout; `account` the pages of one's own account (start
-page, password, authenticator, the one-time password link, language).
+`login` holds the two login steps (a code or a passkey) and logout; `account` the pages of
+one's own account (start page, the account page with its sessions, password, the one-time
+password link, language); `second_factor` the authenticator app and the passkeys.
 """
 
 from flask import Blueprint
@@ -13,4 +14,4 @@ bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates
 bp.before_request(_set_staff_locale)
 
 # The view modules register on `bp`, so they are imported once it exists.
-from portal.auth import account, login  # noqa: E402,F401
+from portal.auth import account, login, second_factor  # noqa: E402,F401

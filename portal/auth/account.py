@@ -1,31 +1,38 @@
-"""A staff member's own account: the start page, their password (changed, or set through an
-admin's one-time link), their authenticator app, and the language of staff screens."""
+"""A staff member's own account: the start page, the account page (second factor, passkeys,
+active sessions, each of which can be ended), their password (changed, or set through an
+admin's one-time link), and the language of staff screens. The second factor's own pages are
+in `second_factor`."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from portal.auth import bp
-from portal.auth.forms import ChangePasswordForm, CodeForm, NewPasswordForm
-from portal.auth.login import login_limit, start_session
+from portal.auth.forms import ChangePasswordForm, NewPasswordForm
+from portal.auth.login import (
+    account_limit,
+    audit_proof_refused,
+    login_limit,
+    own_account_key,
+    start_session,
+)
 from portal.database import utcnow
 from portal.extensions import db, limiter
 from portal.models.staff import Role, StaffUser
-from portal.services.staff import accounts
+from portal.services.staff import accounts, sessions
 from portal.staff_access import (
-    MUST_ENROL,
     STAFF_LOCALE,
     STAFF_LOCALES,
     audit_account,
+    current_session,
     current_staff,
     end_staff_session,
     form_page,
     needs_login,
     safe_next,
 )
-
-ENROL_SECRET = "staff_enrol_secret"  # noqa: S105 - a session key name
 
 
 def password_refusals(password: str, user: StaffUser) -> list[str]:
@@ -52,65 +59,70 @@ def home():
     return render_template("auth/home.html", Role=Role)
 
 
+@bp.route("/account")
+@needs_login
+def account():
+    """My account: the second factor, passkeys, and the sessions that are logged in now."""
+    user = current_staff()
+    return render_template(
+        "auth/account.html",
+        user=user,
+        active_sessions=sessions.active_sessions(user, utcnow()),
+        this_session=current_session(),
+        action_form=FlaskForm(),
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@needs_login
+def end_session(session_id: int):
+    """End one of my sessions (another browser, or this one, which logs it out)."""
+    user = current_staff()
+    if not FlaskForm().validate():
+        abort(400)
+    row = sessions.find_session_of(user, session_id)
+    if row is None:
+        abort(404)
+    this_one = row.id == current_session().id
+    sessions.end(row, "ended_by_owner", utcnow())
+    audit_account("session_ended", user, session=row.id, this_browser=this_one)
+    db.session.commit()
+    if this_one:
+        end_staff_session()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("The session has ended. That browser is logged out."), "info")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=own_account_key, methods=["POST"])
 @needs_login
 def change_password():
-    """Change one's own password; every other session of the account ends."""
+    """Change one's own password; every other session of the account ends. A wrong current
+    password counts as a failed login (a stolen session cannot guess it)."""
     user = current_staff()
     form = ChangePasswordForm()
     if request.method == "POST" and form.validate():
-        try:
-            current_ok = accounts.HASHER.verify(user.password_hash or "", form.current.data)
-        except Exception:  # noqa: BLE001 - any failure means "not the current password"
-            current_ok = False
+        now = utcnow()
+        proof = accounts.check_proof(user, form.current.data, None, now)
         refusals = password_refusals(form.password.data, user)
-        if not current_ok:
+        if proof.method is None:
+            audit_proof_refused(user, "password_change", proof)
             form.current.errors.append(_("This is not your current password."))
         elif refusals:
             form.password.errors.extend(refusals)
         else:
-            now = utcnow()
+            second_factor = current_session().second_factor
             accounts.set_password(user, form.password.data, now)
-            audit_account("password_changed", user)
-            db.session.commit()
-            # The version changed: log this browser in again under the new one.
-            start_session(user, now)
+            # Every session ended: this browser goes on under a new one.
+            row = start_session(user, now, second_factor)
+            audit_account("password_changed", user, session=row.id)
             db.session.commit()
             flash(_("Your password has been changed. Your other sessions have ended."), "info")
             return redirect(url_for("auth.home"))
     return form_page("auth/change_password.html", form)
-
-
-@bp.route("/account/second-factor", methods=["GET", "POST"])
-@needs_login
-def second_factor():
-    """Enrol an authenticator app: scan the QR code, type a code, keep the recovery codes."""
-    user = current_staff()
-    secret = session.get(ENROL_SECRET)
-    if not secret or request.method == "GET":
-        secret = session[ENROL_SECRET] = accounts.new_totp_secret()
-    form = CodeForm()
-    if request.method == "POST" and form.validate():
-        codes = accounts.enrol_second_factor(user, secret, form.code.data, utcnow())
-        if codes is None:
-            form.code.errors.append(
-                _(
-                    "This code does not match. Check the time on your phone and try the current code."
-                )
-            )
-        else:
-            session.pop(ENROL_SECRET, None)
-            session.pop(MUST_ENROL, None)
-            audit_account("second_factor_enrolled", user)
-            db.session.commit()
-            return render_template("auth/recovery_codes.html", codes=codes)
-    return form_page(
-        "auth/second_factor.html",
-        form,
-        qr=accounts.qr_data_uri(accounts.totp_uri(secret, user.email)),
-        secret=secret,
-        required=bool(session.get(MUST_ENROL)),
-    )
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+# A browser's passkey answer (JSON, base64url inside): a few kilobytes at most without
+# attestation certificates, which the portal does not ask for.
+CREDENTIAL_MAX_LENGTH = 20_000
 
 
 class LoginForm(FlaskForm):
@@ -19,6 +23,43 @@ class CodeForm(FlaskForm):
     """A six-digit code from the authenticator app, or a recovery code."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class PasskeyForm(FlaskForm):
+    """A passkey's answer, filled in by passkeys.js from the browser's WebAuthn call."""
+
+    credential = HiddenField(validators=[DataRequired(), Length(max=CREDENTIAL_MAX_LENGTH)])
+
+
+class ProofForm(FlaskForm):
+    """What changing the second factor asks first: the password and a current code."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)])
+    current_code = StringField(
+        _l("A code from your current authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=40)],
+    )
+
+
+class ReplaceSecondFactorForm(ProofForm):
+    """Replacing the authenticator app: the proof, then a code from the new app."""
+
+    code = StringField(_l("Code from the new app"), validators=[DataRequired(), Length(max=40)])
+
+
+class NewPasskeyForm(ProofForm):
+    """Adding a passkey: its name, and the proof."""
+
+    name = StringField(
+        _l("Name of the passkey"),
+        validators=[DataRequired(), Length(max=100)],
+    )
+
+
+class PasswordConfirmForm(FlaskForm):
+    """An action that asks the password again (removing a passkey)."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)])
 
 
 class NewPasswordForm(FlaskForm):

@@ -11,10 +11,11 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from portal.cli.staff import ensure_demo_accounts
-from portal.database import utcnow
+from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services.content.seed import seed_outline
+from portal.services import audit
+from portal.services.content.seed import SeedReport, seed_outline
 
 
 def open_unscheduled_measures(days: int) -> int:
@@ -28,19 +29,63 @@ def open_unscheduled_measures(days: int) -> int:
     return opened
 
 
+def seed_and_audit(command: str, open_days: int | None = None) -> tuple[SeedReport, int]:
+    """Seed the outline as `command`, open periods if asked, and write one audit record of the
+    run (each text it overwrote has its own record, written by the seed)."""
+    import getpass
+
+    via = f"{command} (OS user {getpass.getuser()})"
+    now = utcnow()
+    report = seed_outline(via=via, now=now)
+    opened = open_unscheduled_measures(open_days) if open_days else 0
+    if report.changed or report.kept or opened:
+        audit.record(
+            "outline_seeded",
+            object_type="outline",
+            details={
+                "via": via,
+                "created": report.created,
+                "updated": report.updated,
+                "kept": [f"{k.object_type} {k.object_id} {k.locale}" for k in report.kept],
+                "periods_opened": opened,
+            },
+            now=now,
+        )
+    return report, opened
+
+
+def echo_seed_report(report: SeedReport, opened: int) -> None:
+    """Say what the seed wrote and which admin-edited texts it kept, and why."""
+    click.echo(
+        f"Seed: {report.created} created, {report.updated} updated, {len(report.kept)} kept, "
+        f"{opened} comment periods opened."
+    )
+    for line in report.updated_texts:
+        click.echo(f"  updated {line}")
+    if report.kept:
+        click.echo(
+            "Kept as an admin edited them (the outline's text differs; seeding never overwrites "
+            "an admin's edit: change them on the admin screen if the outline's text should be used):"
+        )
+    for kept in report.kept:
+        when = kept.edited_at.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"  kept {kept.object_type} {kept.object_id} {kept.locale}: edited by "
+            f"{kept.edited_by or 'an unknown account'} on {when} JST (audit record {kept.record_id})"
+        )
+
+
 @click.command("seed")
 @click.option(
     "--open-days", type=int, default=None, help="Open measures without a period for N days."
 )
 @with_appcontext
 def seed_command(open_days: int | None) -> None:
-    """Load the outline's areas, measures and glossary in every locale (idempotent)."""
-    report = seed_outline()
-    opened = open_unscheduled_measures(open_days) if open_days else 0
+    """Load the outline's areas, measures and glossary in every locale (idempotent); texts an
+    admin edited are kept, and every change is written to the audit log."""
+    report, opened = seed_and_audit("portal seed", open_days)
     db.session.commit()
-    click.echo(
-        f"Seed: {report.created} created, {report.updated} updated, {opened} comment periods opened."
-    )
+    echo_seed_report(report, opened)
 
 
 @click.command("demo")
@@ -54,13 +99,10 @@ def demo_command(port: int, host: str) -> None:
     # One command, no worker to start: background jobs run in this process as they come.
     current_app.config["PORTAL_JOBS"] = "inline"
     upgrade()
-    report = seed_outline()
-    opened = open_unscheduled_measures(30)
+    report, opened = seed_and_audit("portal demo", 30)
     demo_accounts = ensure_demo_accounts()
     db.session.commit()
-    click.echo(
-        f"Seed: {report.created} created, {report.updated} updated, {opened} periods opened."
-    )
+    echo_seed_report(report, opened)
     click.echo("Demo staff accounts (log in at /staff/login; demo only, never in production):")
     for email, role, password in demo_accounts:
         click.echo(f"  {role:10} {email:34} password: {password}")

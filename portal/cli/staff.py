@@ -3,6 +3,7 @@ on comments that never print contact details."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import click
@@ -11,7 +12,7 @@ from flask.cli import with_appcontext
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.staff import Role, StaffUser
-from portal.services import audit
+from portal.services import audit, audit_chain
 from portal.services.committee import figures
 from portal.services.staff import accounts
 
@@ -104,16 +105,99 @@ def audit_group() -> None:
     """The staff audit log."""
 
 
+def _keys_warning(keys) -> None:
+    if keys.demo:
+        click.echo(
+            "WARNING: PORTAL_AUDIT_KEY is not set: the chain is keyed with the public demo key, "
+            "so anyone who can write the database can recompute it. Set your own key.",
+            err=True,
+        )
+
+
+def _describe(segment, keys) -> str:
+    span = f"records {segment.first_id}–{segment.last_id} ({segment.count})"
+    if segment.key_id is None:
+        return (
+            f"{span}: the earlier, unkeyed segment (plain SHA-256, written before the chain was "
+            "keyed: proof only against changes made after the seal that follows it)"
+        )
+    if segment.key_id == keys.current.key_id:
+        return f"{span}: keyed, current key {segment.key_id}"
+    if keys.find(segment.key_id) is not None:
+        return f"{span}: keyed, an earlier key {segment.key_id}"
+    return f"{span}: keyed, key {segment.key_id}, which is not configured"
+
+
 @audit_group.command("verify")
+@click.option(
+    "--against",
+    "heads_file",
+    type=click.File("r", encoding="utf-8"),
+    help="A file of heads saved with `portal audit head` (one per line): also finds the "
+    "newest records removed, or the log rewritten, since each head was saved.",
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Recompute the audit log's hash chain; fail and name each record altered or removed."""
-    report = audit.verify_chain()
-    for problem in report.problems:
+def audit_verify(heads_file) -> None:
+    """Recompute the audit log's keyed hash chain; fail and name each record altered or removed."""
+    keys = audit_chain.current_keys()
+    _keys_warning(keys)
+    report = audit_chain.verify_chain(keys)
+    problems = list(report.problems)
+    heads = 0
+    if heads_file is not None:
+        heads, head_problems = audit_chain.check_heads(heads_file, keys)
+        if not heads:
+            problems.append(f"{heads_file.name}: no saved head in this file")
+        problems += head_problems
+    for segment in report.segments:
+        click.echo(_describe(segment, keys))
+    for problem in problems:
         click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"audit log: {len(problems)} problem(s) found")
+    against = f", matches {heads} saved head(s)" if heads_file is not None else ""
+    click.echo(f"audit log intact: {report.checked} records{against}, head hash {report.head_hash}")
+
+
+@audit_group.command("head")
+@with_appcontext
+def audit_head() -> None:
+    """Print the chain's signed head (one JSON line) to keep outside the database, e.g.
+    `portal audit head | mail -s audit-head auditor@…`; `verify --against` checks it later."""
+    keys = audit_chain.current_keys()
+    _keys_warning(keys)
+    report = audit_chain.verify_chain(keys)
     if not report.intact:
-        raise click.ClickException(f"audit log: {len(report.problems)} problem(s) found")
-    click.echo(f"audit log intact: {report.checked} records, head hash {report.head_hash}")
+        for problem in report.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException("audit log: not intact, so no head is signed")
+    head = audit_chain.signed_head(keys, utcnow())
+    click.echo(json.dumps(head, sort_keys=True))
+
+
+@audit_group.command("seal")
+@with_appcontext
+def audit_seal() -> None:
+    """Seal the records written before the current key (after an upgrade or a key rotation),
+    without waiting for the next staff action to do it."""
+    try:
+        sealed = audit.seal()
+    except audit.UnknownKey as error:
+        raise click.ClickException(
+            f"the newest records are under audit key {error.key_id}, which is not configured: "
+            "check PORTAL_AUDIT_KEY, or list the earlier key in PORTAL_AUDIT_OLD_KEYS, then seal"
+        ) from error
+    db.session.commit()
+    if sealed is None:
+        click.echo("Nothing to seal: the newest record is under the current key.")
+    else:
+        click.echo(f"Sealed: record {sealed.id} closes the records before it.")
+        if json.loads(sealed.details)["previous_key_id"] is None:
+            click.echo(
+                "The records before it are unkeyed. That is expected once, after upgrading to "
+                "the keyed chain; if this log was keyed before, its keyed records were removed: "
+                "check it against a saved head (portal audit verify --against FILE)."
+            )
 
 
 @click.group("comments")

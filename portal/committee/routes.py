@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 
 from portal.committee import bp
 from portal.committee.labels import DIMENSION_NAMES, STATE_NAMES, value_name
+from portal.converters import int_arg
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, PriorityArea
 from portal.services.committee import charts, summaries, themes
@@ -152,8 +153,7 @@ def _approved_page(scope, page: int):
 
 
 def _scope_page(scope, title: str, template: str, **extra):
-    page = request.args.get("page", 1, type=int)
-    pagination, items = _approved_page(scope, max(page, 1))
+    pagination, items = _approved_page(scope, int_arg("page", 1, minimum=1))
     return render_template(
         template,
         title=title,
@@ -203,7 +203,7 @@ def comments():
     ):
         abort(404)
     query = summaries.scoped_comments(scope, state, by, value)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, minimum=1)
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     rows = list(pagination.items)
     published_ids = [c.id for c in rows if c.status == CommentStatus.PUBLISHED]

@@ -30,7 +30,16 @@ from portal.models.notices import (
     NoticeEvent,
     NoticeSubscription,
 )
-from portal.models.staff import AuditRecord, PasswordReset, RecoveryCode, Role, StaffUser
+from portal.models.staff import (
+    AuditRecord,
+    Passkey,
+    PasswordReset,
+    RecoveryCode,
+    Role,
+    StaffSession,
+    StaffUser,
+    WebAuthnChallenge,
+)
 from portal.models.submissions import SubmissionToken
 
 __all__ = [
@@ -46,15 +55,18 @@ __all__ = [
     "CommentMeasureLink",
     "CommentTranslation",
     "ModerationTemplate",
+    "Passkey",
     "PasswordReset",
     "RecoveryCode",
     "Redaction",
     "ResponseCategory",
     "ResultsCorrection",
     "Role",
+    "StaffSession",
     "StaffUser",
     "SubmissionToken",
     "TranslationMethod",
+    "WebAuthnChallenge",
     "AreaText",
     "ContentVersion",
     "Comment",

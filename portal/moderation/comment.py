@@ -17,6 +17,7 @@ from flask import abort, current_app, flash, redirect, render_template, session,
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from portal.converters import parse_int
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Comment, ContactDetails, Measure, StaffUser
@@ -93,9 +94,8 @@ def wording_choices(kind: str) -> list[tuple[str, str]]:
 
 def chosen_wording(value: str | None) -> ModerationTemplate | None:
     """The saved wording a select names, if it still exists."""
-    if value and value.isdigit() and len(value) < 12:
-        return db.session.get(ModerationTemplate, int(value))
-    return None
+    number = parse_int(value)
+    return None if number is None else db.session.get(ModerationTemplate, number)
 
 
 def back(comment: Comment, anchor: str = ""):

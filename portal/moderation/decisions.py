@@ -7,6 +7,7 @@ import logging
 from flask import abort, current_app
 from flask_babel import gettext as _
 
+from portal.converters import parse_int
 from portal.models.comments import CommentStatus
 from portal.moderation import bp
 from portal.moderation.comment import PageProblem, Staff, change_comment, chosen_wording
@@ -20,7 +21,7 @@ DECISIONS = {"approve", "hold", "pending", "confirm_rejection", "cancel_rejectio
 
 def _expected_version(form) -> int | None:
     value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_int(value)
 
 
 def _decide(comment, form, staff: Staff, decision: str, **kwargs):

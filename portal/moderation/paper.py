@@ -50,12 +50,9 @@ def attachment(attachment_id: int):
         abort(404)
     audit_here("attachment_downloaded", "comment", comment.receipt_number, attachment=item.id)
     db.session.commit()
+    content_type, name = attachments.download_as(path, comment.receipt_number)
     response = send_file(
-        path,
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.original_filename,
-        max_age=0,
+        path, mimetype=content_type, as_attachment=True, download_name=name, max_age=0
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

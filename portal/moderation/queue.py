@@ -9,6 +9,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.converters import parse_int
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
@@ -96,8 +97,8 @@ def _rejection_review() -> bool:
 def selected_ids() -> list[int]:
     ids = []
     for value in request.form.getlist("ids")[:MAX_SELECTION]:
-        if value.isdigit() and len(value) < 12:
-            ids.append(int(value))
+        if (number := parse_int(value)) is not None:
+            ids.append(number)
     return ids
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request
 from flask_babel import gettext as _
 
+from portal.converters import parse_int
 from portal.moderation import bp
 from portal.moderation.comment import PageProblem, change_comment
 from portal.moderation.forms import ActionForm, RedactionForm
@@ -15,9 +16,10 @@ def _parse_spans(values: list[str]) -> list[tuple[int, int, str]] | None:
     spans = []
     for value in values:
         parts = value.split(":")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        start, end = (parse_int(part) for part in parts[:2]) if len(parts) == 3 else (None, None)
+        if start is None or end is None:
             return None
-        spans.append((int(parts[0]), int(parts[1]), parts[2][:20]))
+        spans.append((start, end, parts[2][:20]))
     return spans
 
 

@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -78,7 +79,13 @@ def default_comment_language(page_tag: str) -> str:
 
 def _limit(field, maximum: int) -> None:
     if len(clean_line(field.data)) > maximum:
-        raise ValidationError(_("Please shorten this to %(limit)s characters.", limit=maximum))
+        raise ValidationError(
+            ngettext(
+                "Please shorten this to %(num)s character.",
+                "Please shorten this to %(num)s characters.",
+                maximum,
+            )
+        )
 
 
 def _readable_everywhere(text: str) -> None:
@@ -186,10 +193,12 @@ class CommentForm(FlaskForm):
         _readable_everywhere(text)
         if len(text) > self.max_length:
             raise ValidationError(
-                _(
-                    "Your comment has %(count)s characters; the limit is %(limit)s. "
+                ngettext(
+                    "Your comment has %(num)s character; the limit is %(limit)s. "
                     "Please shorten it.",
-                    count=len(text),
+                    "Your comment has %(num)s characters; the limit is %(limit)s. "
+                    "Please shorten it.",
+                    len(text),
                     limit=self.max_length,
                 )
             )

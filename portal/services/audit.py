@@ -1,9 +1,10 @@
-"""The audit log: who did what to which object, when and from where, chained by hashes.
+"""The audit log: who did what to which object, when and from where, in a keyed hash chain.
 
 Every staff action calls `record` in the same transaction as the change it describes, so a
-change and its record are committed (or rolled back) together. Each record stores the hash of
-its own content and of the record before it; `verify_chain` recomputes them and names the first
-record that was altered or removed behind the application's back.
+change and its record are committed (or rolled back) together. Each record stores an HMAC of
+its own content and of the record before it, under the key from `PORTAL_AUDIT_KEY`;
+`audit_chain.verify_chain` recomputes them and names each record that was altered or
+removed behind the application's back (see audit_chain.py for what the key protects).
 
 Contact details and passwords never go into a record: callers pass the names of fields that
 changed (`changed_fields`), not their values.
@@ -11,9 +12,8 @@ changed (`changed_fields`), not their values.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, text
@@ -21,31 +21,88 @@ from sqlalchemy import func, select, text
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models.staff import AuditRecord, StaffUser
+from portal.services.audit_chain import (
+    GENESIS_HASH,
+    SEAL_ACTION,
+    ChainKeys,
+    current_keys,
+    keyed_hash,
+)
+from portal.services.audit_chain import verify_chain as verify_chain
 
-GENESIS_HASH = "0" * 64
+log = logging.getLogger(__name__)
 # Any constant: it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK = 727_274_001
 
 
-def _canonical(record: AuditRecord) -> str:
-    return json.dumps(
-        {
-            "occurred_at": record.occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": record.actor_id,
-            "actor_email": record.actor_email,
-            "ip_address": record.ip_address,
-            "action": record.action,
-            "object_type": record.object_type,
-            "object_id": record.object_id,
-            "details": record.details,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
+def _append(keys: ChainKeys, prev_hash: str, **fields) -> AuditRecord:
+    entry = AuditRecord(**fields, prev_hash=prev_hash, key_id=keys.current.key_id)
+    entry.record_hash = keyed_hash(keys.current, prev_hash, entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _newest():
+    return db.session.execute(
+        select(AuditRecord.id, AuditRecord.key_id, AuditRecord.record_hash)
+        .order_by(AuditRecord.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _seal(keys: ChainKeys, last, now: datetime) -> AuditRecord | None:
+    """When the newest record `last` is not under the current key (the first record after the
+    chain was keyed, or after a rotation), append a seal under the current key naming it: the
+    records before can no longer be rewritten without the current key either."""
+    if last is None or last.key_id == keys.current.key_id:
+        return None
+    if last.key_id is not None and keys.find(last.key_id) is None:
+        log.warning(
+            "audit key changed from %s to %s, and %s is not in PORTAL_AUDIT_OLD_KEYS: "
+            "is PORTAL_AUDIT_KEY the right key?",
+            last.key_id,
+            keys.current.key_id,
+            last.key_id,
+        )
+    details = {
+        "previous_key_id": last.key_id,
+        "previous_last_id": last.id,
+        "key_id": keys.current.key_id,
+    }
+    return _append(
+        keys,
+        last.record_hash,
+        occurred_at=now.astimezone(UTC),
+        action=SEAL_ACTION,
+        object_type="audit_log",
+        details=json.dumps(details, sort_keys=True),
     )
 
 
-def _hash(prev_hash: str, record: AuditRecord) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{_canonical(record)}".encode()).hexdigest()
+def _lock_chain() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two transactions appending at once would both chain to the same predecessor.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+
+
+class UnknownKey(Exception):
+    """The newest records are under a key that is neither the current nor an earlier one."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(key_id)
+        self.key_id = key_id
+
+
+def seal(now: datetime | None = None) -> AuditRecord | None:
+    """Append the seal record if the chain needs one (`portal audit seal`; `record` does it
+    by itself before the first record under a new key). Refuses to seal records under a key
+    that is not configured: more likely a wrong PORTAL_AUDIT_KEY than a rotation."""
+    _lock_chain()
+    keys, last = current_keys(), _newest()
+    if last is not None and last.key_id is not None and keys.find(last.key_id) is None:
+        raise UnknownKey(last.key_id)
+    return _seal(keys, last, now or utcnow())
 
 
 def record(
@@ -59,15 +116,19 @@ def record(
     now: datetime | None = None,
 ) -> AuditRecord:
     """Append one record to the log (the caller commits, together with the change itself)."""
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Two transactions appending at once would both chain to the same predecessor.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    prev_hash = session.scalar(
-        select(AuditRecord.record_hash).order_by(AuditRecord.id.desc()).limit(1)
-    )
-    entry = AuditRecord(
-        occurred_at=(now or utcnow()).astimezone(UTC),
+    _lock_chain()
+    keys = current_keys()
+    occurred_at = (now or utcnow()).astimezone(UTC)
+    last = _newest()
+    sealed = _seal(keys, last, occurred_at)
+    if sealed is not None:
+        prev_hash = sealed.record_hash
+    else:
+        prev_hash = last.record_hash if last is not None else GENESIS_HASH
+    return _append(
+        keys,
+        prev_hash,
+        occurred_at=occurred_at,
         actor_id=actor.id if actor is not None else None,
         actor_email=actor.email if actor is not None else None,
         ip_address=ip,
@@ -75,12 +136,7 @@ def record(
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=prev_hash or GENESIS_HASH,
     )
-    entry.record_hash = _hash(entry.prev_hash, entry)
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def changes(before: dict, after: dict) -> dict:
@@ -140,41 +196,3 @@ def search(
         query = query.where(AuditRecord.id < before)
     records = db.session.scalars(query.order_by(AuditRecord.id.desc()).limit(limit + 1)).all()
     return list(records[:limit]), len(records) > limit
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """The outcome of `verify_chain`."""
-
-    checked: int
-    problems: list[str]
-    head_hash: str
-
-    @property
-    def intact(self) -> bool:
-        """True when every record matches its hash and follows its predecessor."""
-        return not self.problems
-
-
-def verify_chain() -> ChainReport:
-    """Recompute every record's hash and link; report each record that does not match."""
-    problems: list[str] = []
-    expected_prev = GENESIS_HASH
-    previous_id = None
-    checked = 0
-    rows = db.session.execute(
-        select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
-    ).scalars()
-    for entry in rows:
-        checked += 1
-        if entry.prev_hash != expected_prev:
-            where = f"after record {previous_id}" if previous_id else "at the start"
-            problems.append(
-                f"record {entry.id}: does not follow the record before it ({where}): "
-                "a record was removed or altered"
-            )
-        if _hash(entry.prev_hash, entry) != entry.record_hash:
-            problems.append(f"record {entry.id}: content does not match its hash: altered")
-        expected_prev = entry.record_hash
-        previous_id = entry.id
-    return ChainReport(checked=checked, problems=problems, head_hash=expected_prev)

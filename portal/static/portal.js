@@ -8,6 +8,15 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!counter) return;
     var limit = parseInt(counter.dataset.limit, 10);
     var format = new Intl.NumberFormat(document.documentElement.lang);
+    // The page gives each announcement for a number its language calls "one" and for any other.
+    var plural = new Intl.PluralRules(document.documentElement.lang);
+    function forCount(other, one, n) {
+      return (plural.select(n) === "one" && one) || other;
+    }
+    // Only a screen reader hears the announcer: easy Japanese's 意見(いけん) would be read twice.
+    function spoken(text) {
+      return text.replace(/([\u3400-\u9fff\u3005])[(（][\u3041-\u30ff]+[)）]/g, "$1");
+    }
     var near = Math.floor(limit * 0.9);
     var state = null;
     function update() {
@@ -18,13 +27,17 @@ document.addEventListener("DOMContentLoaded", function () {
       counter.classList.toggle("over-limit", count > limit);
       var next = count > limit ? "over" : count >= near ? "near" : "ok";
       if (announcer && state !== null && next !== state) {
+        var said;
         if (next === "over") {
-          announcer.textContent = counter.dataset.over.replace("{over}", format.format(count - limit));
+          said = forCount(counter.dataset.over, counter.dataset.overOne, count - limit)
+            .replace("{over}", format.format(count - limit));
         } else if (next === "near") {
-          announcer.textContent = counter.dataset.near.replace("{left}", format.format(limit - count));
+          said = forCount(counter.dataset.near, counter.dataset.nearOne, limit - count)
+            .replace("{left}", format.format(limit - count));
         } else {
-          announcer.textContent = counter.textContent;
+          said = counter.textContent;
         }
+        announcer.textContent = spoken(said);
       }
       state = next;
     }

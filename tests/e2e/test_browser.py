@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -63,6 +64,35 @@ def test_screen_reader_hears_the_counter_only_near_and_over_the_limit(phone, liv
     )
     box.fill("a" * 50)
     assert announcer.inner_text() == "50 of 10,000 characters"
+
+
+@pytest.mark.parametrize(
+    ("tag", "over_by_one", "one_left"),
+    [
+        (
+            "en",
+            "Your comment is over the limit by 1 character. Please shorten it.",
+            "1 character left before the limit.",
+        ),
+        (
+            "pt-BR",
+            "Seu comentário passou do limite em 1 caractere. Encurte o texto, por favor.",
+            "Falta 1 caractere para chegar ao limite.",
+        ),
+        # spoken without the readings, which a screen reader would read a second time
+        ("ja-x-easy", "意見が 1文字 多すぎます。短く して ください。", "あと 1文字 書けます。"),
+    ],
+)
+def test_screen_reader_hears_one_character_in_the_singular(
+    phone, live_server, tag, over_by_one, one_left
+):
+    phone.goto(f"{live_server}/{tag}/measures/1-5")
+    box, announcer = phone.locator("textarea[name=body]"), phone.locator("#body-announcer")
+    box.fill("a" * 9_000)
+    box.fill("a" * 10_001)  # the first key past the limit
+    assert announcer.inner_text() == over_by_one
+    box.fill("a" * 9_999)  # back under, one character to go
+    assert announcer.inner_text() == one_left
 
 
 def test_language_picker_keeps_the_page(phone, live_server):

@@ -243,6 +243,7 @@ class Gunicorn:
             "PYTHONPATH": str(REPO),
             "PORTAL_ENV": "production",
             "SECRET_KEY": "fault-tests-secret",
+            "PORTAL_AUDIT_KEY": "fault-tests-audit-key-0123456789abcdef",
             "PORTAL_TRUSTED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": database_url,
             "REDIS_URL": "",

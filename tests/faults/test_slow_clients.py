@@ -8,6 +8,7 @@ shows what nginx is there for.
 """
 
 import http.client
+import io
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from faultkit import (
     REPO,
     Gunicorn,
@@ -27,6 +29,8 @@ from faultkit import (
     sqlite_template,
     wait_until,
 )
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 pytestmark = pytest.mark.faults
 
@@ -294,3 +298,122 @@ def test_forwarded_headers_are_set_by_nginx_not_by_the_client(nginx_in_front):
     with pytest.raises(http.client.RemoteDisconnected):
         stranger.getresponse()
     stranger.close()
+
+
+class StaffBrowser:
+    """A staff member's browser over HTTPS through nginx: cookies, CSRF tokens, the login."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, path, body=None, content_type=None, referer=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if method == "POST":
+            # Flask-WTF checks the Referer on HTTPS, as a browser sends it.
+            headers["Referer"] = f"https://{HOST}{referer or path}"
+        connection = PinnedHTTPS(self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers={"Host": HOST, **headers})
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", errors="replace")
+            for value in response.headers.get_all("Set-Cookie") or []:
+                name, _sep, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, response.getheader("Location"), text
+        finally:
+            connection.close()
+
+    def post_form(self, page_path, fields, action_path=None):
+        """Open `page_path`, then send its form with `fields` (a file as a FileStorage)."""
+        _status, _location, page = self.request("GET", page_path)
+        boundary, body = encode_multipart({"csrf_token": CSRF.search(page)[1], **fields})
+        return self.request(
+            "POST",
+            action_path or page_path,
+            body,
+            f'multipart/form-data; boundary="{boundary}"',
+            referer=page_path,
+        )
+
+    def log_in(self, email, password, secret):
+        """The staff login with its second step, as in production."""
+        import pyotp
+
+        status, location, _page = self.post_form(
+            "/staff/login", {"email": email, "password": password}
+        )
+        assert status == 302, status
+        assert "/staff/login/code" in location
+        status, location, _page = self.post_form(
+            "/staff/login/code", {"code": pyotp.TOTP(secret).now()}
+        )
+        assert status == 302, status
+
+
+def _moderator(database_url: str) -> tuple[str, str, str]:
+    """A moderator with a second factor in the served database: (email, password, secret)."""
+    from portal import create_app
+    from portal.database import utcnow
+    from portal.extensions import db
+    from portal.services.staff import accounts
+
+    email, password = "scans@city.example", "harbour-lantern-quiet-2026"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "PORTAL_ENV": "testing"}
+    )
+    with app.app_context():
+        now = utcnow()
+        user = accounts.create_account(email, "Scans", ["moderator"], now)
+        accounts.set_password(user, password, now)
+        secret = user.totp_secret = accounts.new_totp_secret()
+        db.session.commit()
+        db.engine.dispose()
+    return email, password, secret
+
+
+def _stored_scan_sizes(database_url: str) -> list[int]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(sa.text("SELECT size FROM comment_attachments")).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_5_mb_scan_gets_through_nginx_on_the_paper_form_only(nginx_in_front):
+    server, _http_port, https_port = nginx_in_front
+    database_url = server.env["DATABASE_URL"]
+    email, password, secret = _moderator(database_url)
+    browser = StaffBrowser(https_port)
+    browser.log_in(email, password, secret)
+    scan = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
+    started = time.monotonic()
+    status, location, page = browser.post_form(
+        "/staff/moderation/paper",
+        {
+            "measure": "1-(1)",
+            "channel": "post",
+            "received_on": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600)),
+            "body": "郵便で届いた意見です。スキャンを添付します。",
+            "language": "ja",
+            "respondent_type": "lives",
+            "scan": FileStorage(io.BytesIO(scan), filename="letter.pdf"),
+        },
+    )
+    print(f"\n5 MB scan through nginx: {status} in {time.monotonic() - started:.2f} s")
+    assert status == 303, page[:500]
+    assert "/staff/moderation/comments/PC-" in location
+    assert _stored_scan_sizes(database_url) == [len(scan)]
+
+    # Everywhere else nginx keeps its 1 MB limit: the same body on the residents' form is
+    # refused by nginx itself, before gunicorn sees it.
+    status, _location, page = browser.request(
+        "POST", "/ja/measures/1-1", scan, "application/x-www-form-urlencoded"
+    )
+    assert status == 413
+    assert "nginx" in page

@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Response, abort, current_app, g, render_template, url_for
 from flask_babel import gettext as _
 
+from portal.converters import int_arg
 from portal.database import utcnow
 from portal.models import Measure
 from portal.public import bp
@@ -70,7 +71,7 @@ def _page_of(count: int, size: int) -> tuple[int, int, int]:
     """The page the request asks for among `count` items, `size` a page: (number, pages, first
     index); a 404 for a page that does not exist."""
     pages = max(1, math.ceil(count / size))
-    number = request.args.get("page", 1, type=int)
+    number = int_arg("page", 1, minimum=1)
     if not 1 <= number <= pages:
         abort(404)
     return number, pages, (number - 1) * size

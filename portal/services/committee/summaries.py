@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, or_, select
 
+from portal.converters import parse_int
 from portal.database import JAPAN
 from portal.extensions import db
 from portal.models import (
@@ -97,22 +98,23 @@ def find_measure(slug_or_code: str) -> Measure | None:
     text = (slug_or_code or "").strip()[:12]
     if "(" in text:
         return db.session.scalar(select(Measure).where(Measure.code == text))
-    area_number, _sep, number = text.partition("-")
-    if not (area_number.isdigit() and number.isdigit()):
+    area_text, _sep, number_text = text.partition("-")
+    area_number, number = parse_int(area_text), parse_int(number_text)
+    if area_number is None or number is None:
         return None
     return db.session.scalar(
         select(Measure)
         .join(Measure.area)
-        .where(PriorityArea.number == int(area_number), Measure.number == int(number))
+        .where(PriorityArea.number == area_number, Measure.number == number)
     )
 
 
 def find_area(number: int | str) -> PriorityArea | None:
     """A priority area by its number."""
-    text = str(number).strip()
-    if not text.isdigit() or len(text) > 3:
+    found = parse_int(str(number).strip())
+    if found is None:
         return None
-    return db.session.scalar(select(PriorityArea).where(PriorityArea.number == int(text)))
+    return db.session.scalar(select(PriorityArea).where(PriorityArea.number == found))
 
 
 def resolve_scope(measure: str | None = None, area: str | int | None = None) -> Scope | None:
@@ -164,7 +166,8 @@ def scoped_comments(
         if value in (None, "", NOT_GIVEN):
             query = query.where(column.is_(None))
         elif dimension == "group":
-            query = query.where(column == int(value) if str(value).isdigit() else column.is_(None))
+            number = parse_int(value)
+            query = query.where(column.is_(None) if number is None else column == number)
         else:
             query = query.where(column == value)
     return query.order_by(Comment.received_at, Comment.id)

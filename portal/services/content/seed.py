@@ -3,19 +3,27 @@
 The Japanese text is parsed from the outline itself (the authoritative version); each other
 locale comes from ``portal/content/<tag>.json``. Loading is idempotent: rows are matched on their
 natural keys (area number, measure code, glossary key, locale) and only changed text is written.
+
+A text an admin edited on the admin screen is never overwritten: the audit log says which ones
+(`measure_text_edited`), and the seed keeps them and reports them, with who edited them and
+when. Every text it does overwrite gets an audit record with the values before and after, so a
+seed run can be traced and undone.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from portal.database import utcnow
 from portal.extensions import db
 from portal.models import (
     AreaText,
+    AuditRecord,
     GlossaryTerm,
     GlossaryText,
     Measure,
@@ -23,21 +31,40 @@ from portal.models import (
     PriorityArea,
 )
 from portal.models.measures import SOURCE_LOCALE
+from portal.services import audit
 from portal.services.content.outline import Area, first_sentence, load_outline
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+# Audit actions that mean "an admin wrote this text": the seed never overwrites such a text.
+# (Only measure texts can be edited on the admin screen; add an action here with a new editor.)
+ADMIN_EDIT_ACTIONS = ("measure_text_edited",)
 
 
 class ContentError(ValueError):
     """A content file does not match the outline."""
 
 
+@dataclass(frozen=True)
+class KeptText:
+    """A text the seed left as it is because an admin edited it (the audit record says so)."""
+
+    object_type: str
+    object_id: str
+    locale: str
+    edited_by: str | None
+    edited_at: datetime
+    record_id: int
+
+
 @dataclass
 class SeedReport:
-    """What a seed run changed."""
+    """What a seed run changed, and what it kept."""
 
     created: int = 0
     updated: int = 0
+    # "measure 1-(1) tl: title, summary" for each text overwritten.
+    updated_texts: list[str] = field(default_factory=list)
+    kept: list[KeptText] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -81,24 +108,72 @@ def load_content_files(source: dict, content_dir: Path = CONTENT_DIR) -> dict[st
     return documents
 
 
-def _upsert_text(report: SeedReport, texts: list, model: type, locale: str, values: dict) -> None:
-    """Add the text in `locale` to `texts`, or update it when it differs."""
-    row = next((text for text in texts if text.locale == locale), None)
-    if row is None:
-        texts.append(model(locale=locale, **values))
-        report.created += 1
-        return
-    if any(getattr(row, name) != value for name, value in values.items()):
+def admin_edits() -> dict[tuple[str, str, str], AuditRecord]:
+    """The newest admin edit of each text, by (object type, object id, locale)."""
+    edits = {}
+    records = db.session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.action.in_(ADMIN_EDIT_ACTIONS))
+        .order_by(AuditRecord.id)
+    )
+    for record in records:
+        try:
+            locale = json.loads(record.details or "{}").get("locale")
+        except (ValueError, AttributeError):
+            continue  # not written by the admin screen (`audit verify` names such a record)
+        if locale:
+            edits[(record.object_type, record.object_id, locale)] = record
+    return edits
+
+
+@dataclass
+class _Run:
+    """One seed run: its report, the admin edits it must respect, and how it signs records."""
+
+    report: SeedReport
+    edits: dict[tuple[str, str, str], AuditRecord]
+    via: str
+    now: datetime
+
+    def upsert(self, texts: list, model: type, subject: tuple[str, str], locale: str, values: dict):
+        """Add the text in `locale` to `texts`, or update it when it differs and no admin
+        edited it; returns "created", "updated", "kept" or None (already the same)."""
+        row = next((text for text in texts if text.locale == locale), None)
+        if row is None:
+            texts.append(model(locale=locale, **values))
+            self.report.created += 1
+            return "created"
+        changed = audit.changes({name: getattr(row, name) for name in values}, values)
+        if not changed:
+            return None
+        edit = self.edits.get((*subject, locale))
+        if edit is not None:
+            self.report.kept.append(
+                KeptText(*subject, locale, edit.actor_email, edit.occurred_at, edit.id)
+            )
+            return "kept"
         for name, value in values.items():
             setattr(row, name, value)
-        report.updated += 1
+        self.report.updated += 1
+        self.report.updated_texts.append(f"{' '.join(subject)} {locale}: {', '.join(changed)}")
+        audit.record(
+            "outline_text_seeded",
+            object_type=subject[0],
+            object_id=subject[1],
+            details={"locale": locale, "changes": changed, "via": self.via},
+            now=self.now,
+        )
+        return "updated"
 
 
-def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
-    """Create or update areas, measures and glossary from the outline and the locale files."""
+def seed_outline(
+    content_dir: Path = CONTENT_DIR, *, via: str = "portal seed", now: datetime | None = None
+) -> SeedReport:
+    """Create or update areas, measures and glossary from the outline and the locale files,
+    keeping every text an admin edited; each overwrite is audited as done by `via`."""
     areas = load_outline()
     documents = load_content_files(outline_as_content(areas), content_dir)
-    report = SeedReport()
+    run = _Run(SeedReport(), admin_edits(), via, now or utcnow())
     area_rows = {row.number: row for row in db.session.scalars(select(PriorityArea))}
     measure_rows = {row.code: row for row in db.session.scalars(select(Measure))}
     term_rows = {row.key: row for row in db.session.scalars(select(GlossaryTerm))}
@@ -108,13 +183,13 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
         if area_row is None:
             area_row = PriorityArea(number=area.number)
             db.session.add(area_row)
-            report.created += 1
+            run.report.created += 1
         for locale, doc in documents.items():
             entry = doc["areas"][str(area.number)]
-            _upsert_text(
-                report,
+            run.upsert(
                 area_row.texts,
                 AreaText,
+                ("area", str(area.number)),
                 locale,
                 {"title": entry["title"], "intro": "\n\n".join(entry["intro"])},
             )
@@ -123,13 +198,14 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
             if measure_row is None:
                 measure_row = Measure(code=measure.code, area=area_row, number=measure.number)
                 db.session.add(measure_row)
-                report.created += 1
+                run.report.created += 1
+            outcomes = {}
             for locale, doc in documents.items():
                 entry = doc["measures"][measure.code]
-                _upsert_text(
-                    report,
+                outcomes[locale] = run.upsert(
                     measure_row.texts,
                     MeasureText,
+                    ("measure", measure.code),
                     locale,
                     {
                         "title": entry["title"],
@@ -137,21 +213,26 @@ def seed_outline(content_dir: Path = CONTENT_DIR) -> SeedReport:
                         "body": "\n\n".join(entry["body"]),
                     },
                 )
+            if outcomes[SOURCE_LOCALE] == "updated":
+                # A translation an admin wrote no longer follows the new Japanese text.
+                for text in measure_row.texts:
+                    if outcomes.get(text.locale) == "kept":
+                        text.needs_review = True
 
     for key in documents[SOURCE_LOCALE]["glossary"]:
         term_row = term_rows.get(key)
         if term_row is None:
             term_row = GlossaryTerm(key=key)
             db.session.add(term_row)
-            report.created += 1
+            run.report.created += 1
         for locale, doc in documents.items():
             entry = doc["glossary"][key]
-            _upsert_text(
-                report,
+            run.upsert(
                 term_row.texts,
                 GlossaryText,
+                ("glossary", key),
                 locale,
                 {"term": entry["term"], "definition": entry["definition"]},
             )
     db.session.flush()
-    return report
+    return run.report

@@ -2,7 +2,8 @@
 
 The type is read from the file's first bytes, never from its name or the browser's claim: a
 script renamed ``letter.pdf`` is refused. Files are stored under a random name in
-`PORTAL_UPLOAD_DIR` and are served only to moderators, as downloads.
+`PORTAL_UPLOAD_DIR` and are served only to moderators, as downloads named after the comment's
+receipt number and the type the bytes show (the uploaded name is kept for the staff page only).
 """
 
 from __future__ import annotations
@@ -107,3 +108,17 @@ def store(
 def path_of(attachment: CommentAttachment, upload_dir: str) -> Path:
     """Where the scan is stored."""
     return Path(upload_dir) / attachment.storage_name
+
+
+_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def download_as(path: Path, receipt_number: str) -> tuple[str, str]:
+    """The content type and file name a stored scan is downloaded under, both from its bytes
+    (read again now, so a row changed in the database cannot make it ``.html``): a PNG
+    uploaded as ``letter.html`` downloads as ``scan-PC-2026-000001.png``."""
+    with path.open("rb") as handle:
+        content_type = sniff(handle.read(16))
+    if content_type is None:
+        return "application/octet-stream", f"scan-{receipt_number}.bin"
+    return content_type, f"scan-{receipt_number}{_EXTENSIONS[content_type]}"

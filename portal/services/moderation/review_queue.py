@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select, tuple_
 
+from portal.converters import parse_int
 from portal.database import JAPAN
 from portal.extensions import db
 from portal.models import Comment
@@ -57,8 +58,11 @@ def decode_key(key: str | None) -> tuple[datetime, int] | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)).decode()
-        stamp, _sep, comment_id = raw.partition(":")
-        return datetime.fromtimestamp(float(stamp), tz=JAPAN), int(comment_id)
+        stamp, _sep, id_text = raw.partition(":")
+        comment_id = parse_int(id_text)
+        if comment_id is None:
+            return None
+        return datetime.fromtimestamp(float(stamp), tz=JAPAN), comment_id
     except (ValueError, UnicodeDecodeError, OverflowError, OSError):
         return None
 

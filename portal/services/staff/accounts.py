@@ -1,5 +1,10 @@
 """Staff accounts: passwords, login with throttling, the second factor, recovery codes and
-one-time password links. No HTTP here: views and the CLI pass values in and commit."""
+one-time password links. No HTTP here: views and the CLI pass values in and commit.
+
+Failed logins are counted on the account, whichever step failed (the password, a code, a
+passkey, or the proof asked before the second factor changes), and only a complete login
+clears the count: a right password alone does not. After LOCK_AFTER failures in all the
+account locks for LOCK_DURATION."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from zxcvbn import zxcvbn
 
 from portal.extensions import db
 from portal.models.staff import PasswordReset, RecoveryCode, StaffUser
+from portal.services.staff import sessions
 
 # argon2id with the library's RFC 9106 "low memory" profile; a change here makes every
 # account's hash be redone at its next login (`check_needs_rehash`).
@@ -78,7 +84,15 @@ def set_password(user: StaffUser, password: str, now: datetime) -> None:
     user.password_changed_at = now
     user.failed_logins = 0
     user.locked_until = None
-    user.end_all_sessions()
+    sessions.end_all(user, "password_changed", now)
+
+
+def verify_password(user: StaffUser, password: str) -> bool:
+    """True when `password` is the account's password."""
+    try:
+        return HASHER.verify(user.password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def find_user_by_email(email: str) -> StaffUser | None:
@@ -116,11 +130,19 @@ def check_password_login(email: str, password: str, now: datetime) -> LoginAttem
     if password_ok and user.is_enabled and not is_locked(user, now):
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.locked_until = None
+        # The failure count stays: only a complete login (`login_succeeded`) clears it, so a
+        # known password cannot reset the count between guesses at the second factor.
         return LoginAttempt(user=user, known_account=user)
     # Attempts during a lock count too: a script that keeps trying only lengthens the lock.
     return LoginAttempt(user=None, known_account=user, locked_now=register_failure(user, now))
+
+
+def login_succeeded(user: StaffUser, now: datetime) -> None:
+    """A complete login (password, and the second factor where the account has one): the
+    failure count and any lock are cleared."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
 
 
 def register_failure(user: StaffUser, now: datetime) -> bool:
@@ -213,6 +235,46 @@ def remaining_recovery_codes(user: StaffUser) -> int:
     return sum(1 for code in user.recovery_codes if code.used_at is None)
 
 
+@dataclass(frozen=True)
+class SecondStep:
+    """The result of a second-factor check: `method` ("totp", "recovery_code", "passkey") when
+    accepted, else None with `reason`; `locked_now` when this failure locked the account."""
+
+    method: str | None
+    reason: str = ""
+    locked_now: bool = False
+
+
+def refuse_second_step(user: StaffUser, reason: str, now: datetime) -> SecondStep:
+    """Count a refused second step (a wrong code or passkey, or any try while locked)."""
+    return SecondStep(None, reason, register_failure(user, now))
+
+
+def check_code(user: StaffUser, code: str, now: datetime) -> SecondStep:
+    """The second step with a code: the authenticator's, or a recovery code. Every refusal
+    counts on the account, tries during a lock too (a script only lengthens the lock)."""
+    if is_locked(user, now):
+        return refuse_second_step(user, "locked", now)
+    if verify_totp(user, code, now):
+        return SecondStep("totp")
+    if use_recovery_code(user, code, now):
+        return SecondStep("recovery_code")
+    return refuse_second_step(user, "wrong_code", now)
+
+
+def check_proof(user: StaffUser, password: str, code: str | None, now: datetime) -> SecondStep:
+    """Proof asked before the second factor changes: the password and, unless `code` is None,
+    a current code (or a recovery code). A refusal counts as a failed login, so a stolen
+    session cannot guess either; method is "password" when only the password was asked."""
+    if is_locked(user, now):
+        return refuse_second_step(user, "locked", now)
+    if not verify_password(user, password):
+        return refuse_second_step(user, "wrong_password", now)
+    if code is None:
+        return SecondStep("password")
+    return check_code(user, code, now)
+
+
 def enrol_second_factor(user: StaffUser, secret: str, code: str, now: datetime) -> list[str] | None:
     """Complete TOTP enrolment when `code` matches `secret`; returns the new recovery codes."""
     step = matching_totp_step(secret, code, now)
@@ -223,12 +285,14 @@ def enrol_second_factor(user: StaffUser, secret: str, code: str, now: datetime) 
     return new_recovery_codes(user)
 
 
-def remove_second_factor(user: StaffUser) -> None:
-    """Forget the account's authenticator and recovery codes (an admin's reset)."""
+def remove_second_factor(user: StaffUser, now: datetime) -> None:
+    """Forget the account's authenticator, recovery codes and passkeys (an admin's reset), and
+    end its sessions."""
     user.totp_secret = None
     user.totp_last_step = None
     user.recovery_codes.clear()
-    user.end_all_sessions()
+    user.passkeys.clear()
+    sessions.end_all(user, "second_factor_reset", now)
 
 
 # --- accounts and one-time password links --------------------------------------------------
@@ -241,7 +305,6 @@ def create_account(email: str, display_name: str, roles, now: datetime) -> Staff
         display_name=display_name.strip() or normalize_email(email),
         created_at=now,
         failed_logins=0,
-        session_version=1,
         is_enabled=True,
     )
     user.set_roles(roles)
@@ -250,20 +313,20 @@ def create_account(email: str, display_name: str, roles, now: datetime) -> Staff
     return user
 
 
-def disable(user: StaffUser) -> None:
+def disable(user: StaffUser, now: datetime) -> None:
     """Refuse the account's logins and end its sessions."""
     user.is_enabled = False
-    user.end_all_sessions()
+    sessions.end_all(user, "account_disabled", now)
 
 
-def enable(user: StaffUser) -> None:
-    """Let the account log in again, with its failure count and lock cleared."""
+def enable(user: StaffUser, now: datetime) -> None:
+    """Let the account log in again, with its failure count and lock cleared (as of `now`)."""
     user.is_enabled = True
     user.failed_logins = 0
     user.locked_until = None
 
 
-def change_roles(user: StaffUser, roles) -> dict | None:
+def change_roles(user: StaffUser, roles, now: datetime) -> dict | None:
     """Give the account exactly `roles`; its sessions end, as the new roles apply from the next
     login. Returns the change for the audit log, or None when the roles stay the same."""
     before = sorted(user.role_set)
@@ -271,7 +334,7 @@ def change_roles(user: StaffUser, roles) -> dict | None:
     after = sorted(user.role_set)
     if before == after:
         return None
-    user.end_all_sessions()
+    sessions.end_all(user, "roles_changed", now)
     return {"roles": {"before": before, "after": after}}
 
 
