@@ -44,8 +44,8 @@ def test_accessibility_statement_shows_the_recorded_run(client):
     assert "JIS X 8341-3:2016" in page
     assert report["run_at"].strftime("%Y") in page
     assert f"axe-core {report['axe_version']}" in page
-    rows = page[page.index('class="a11y-results"') :]
-    assert rows.count('<th scope="row">') == len(report["pages"]) + len(report["journeys"])
+    rows = page[page.index("a11y-results") :]
+    assert rows.count('<th scope="row"') == len(report["pages"]) + len(report["journeys"])
     # the recorded run covered every page type in all nine languages, and found nothing
     raw = json.loads(policies.ACCESSIBILITY_REPORT.read_text())
     for row in raw["pages"]:
