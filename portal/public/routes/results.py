@@ -15,9 +15,10 @@ from portal.database import utcnow
 from portal.models import Measure
 from portal.public import bp
 from portal.public.routes import measure_or_404
-from portal.services.disclosure import build_results, fingerprint_for_author, results_are_public
+from portal.services.disclosure import fingerprint_for_author, results_are_public
 from portal.services.results import files as result_files
 from portal.services.results.publication import corrections_of
+from portal.services.results.published import published_results
 
 ANNEX_PAGE_SIZE = 100
 # A phone stays usable with a few hundred rows per page; most consultations fit on one.
@@ -84,7 +85,7 @@ def results(slug: str):
     now = utcnow()
     if not results_are_public(measure, now):
         return render_template("public/results_pending.html", measure=measure, now=now), 404
-    results = build_results(measure, _withheld())
+    results = published_results(measure, _withheld())
     number, pages, start = _page_of(len(results.rows), ROWS_PAGE_SIZE)
     return render_template(
         "public/results.html",
@@ -102,7 +103,7 @@ def results_comments(slug: str):
     """The annex: the full text of every published comment (the law allows summaries only
     while the full texts stay available)."""
     measure = _published_measure_or_404(slug)
-    entries = build_results(measure, _withheld()).annex
+    entries = published_results(measure, _withheld()).annex
     number, _pages, start = _page_of(len(entries), ANNEX_PAGE_SIZE)
     shown = entries[start : start + ANNEX_PAGE_SIZE]
     page = {
@@ -129,7 +130,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def results_pdf(slug: str):
     """The results for printing, in the reader's language."""
     measure = _published_measure_or_404(slug)
-    results = build_results(measure, _withheld())
+    results = published_results(measure, _withheld())
     html = render_template(
         "public/results_print.html",
         measure=measure,
@@ -160,7 +161,7 @@ def results_pdf(slug: str):
 def results_csv(slug: str):
     """The results table as open data (CSV, UTF-8 with BOM, CC BY 4.0)."""
     measure = _published_measure_or_404(slug)
-    data = result_files.results_csv(build_results(measure))
+    data = result_files.results_csv(published_results(measure))
     return _download(data, "text/csv", f"results-{measure.slug}.csv")
 
 
@@ -169,5 +170,7 @@ def results_json(slug: str):
     """The results, full texts included, as open data (JSON, CC BY 4.0)."""
     measure = _published_measure_or_404(slug)
     url = url_for("public.results", slug=measure.slug, lang_code="ja", _external=True)
-    data = result_files.results_json(measure, build_results(measure), corrections_of(measure), url)
+    data = result_files.results_json(
+        measure, published_results(measure), corrections_of(measure), url
+    )
     return _download(data, "application/json", f"results-{measure.slug}.json")
