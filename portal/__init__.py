@@ -48,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         )
     babel.init_app(app, locale_selector=select_babel_locale)
 
-    from portal import cli, errors, health, metrics, security, staff_access, templating
+    from portal import api, cli, errors, health, metrics, security, staff_access, templating
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.committee import bp as committee_bp
@@ -65,6 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
 
     app.register_blueprint(committee_bp)
+    api.init_app(app)
     staff_access.init_app(app)
     errors.init_app(app)
     health.init_app(app)

@@ -162,6 +162,33 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Machine translation (a LibreTranslate server); off unless a URL is set.
         "PORTAL_MT_URL": os.environ.get("PORTAL_MT_URL", ""),
         "PORTAL_MT_API_KEY": os.environ.get("PORTAL_MT_API_KEY", ""),
+        # Mail to residents who asked for notices (services/notices). No host: no notices are
+        # offered and nothing is sent.
+        "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+        "PORTAL_SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "587")),
+        # STARTTLS before logging in ("false" only for a server on this host or in tests).
+        "PORTAL_SMTP_STARTTLS": os.environ.get("PORTAL_SMTP_STARTTLS", "true").lower() in TRUTHY,
+        "PORTAL_SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        "PORTAL_SMTP_TIMEOUT": float(os.environ.get("PORTAL_SMTP_TIMEOUT", "10")),
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "noreply@localhost"),
+        # A results publication may notify thousands: at most this many messages a minute.
+        "PORTAL_MAIL_PER_MINUTE": int(os.environ.get("PORTAL_MAIL_PER_MINUTE", "120")),
+        "PORTAL_MAIL_BATCH": int(os.environ.get("PORTAL_MAIL_BATCH", "40")),
+        # Where sending runs: "queue" (RQ, `portal worker`), "thread" (in the web process),
+        # "inline" (tests: at once, in the caller).
+        "PORTAL_MAIL_SENDING": os.environ.get(
+            "PORTAL_MAIL_SENDING", "queue" if os.environ.get("REDIS_URL") else "thread"
+        ),
+        # The public address links in messages and feeds start with (no request to take it from).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", ""),
+        # The read API (/api/v1/): requests per visitor address.
+        "PORTAL_API_LIMIT": os.environ.get("PORTAL_API_LIMIT", "600 per 10 minutes"),
+        # The accessibility statement promises an answer to a reported problem within this
+        # many working days.
+        "PORTAL_ACCESSIBILITY_REPLY_DAYS": int(
+            os.environ.get("PORTAL_ACCESSIBILITY_REPLY_DAYS", "10")
+        ),
         # The audit log's HMAC key (never stored in the database), and earlier keys still
         # needed to verify records written before a rotation (comma-separated).
         "PORTAL_AUDIT_KEY": os.environ.get("PORTAL_AUDIT_KEY") or None,
@@ -187,6 +214,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "PORTAL_TRUSTED_HOSTS is not set: refusing to start in production without the "
             "host names the portal answers to."
         )
+    if not config["PORTAL_BASE_URL"]:
+        # Messages and feeds are read away from any request: they link to the first trusted host.
+        hosts = config["TRUSTED_HOSTS"]
+        config["PORTAL_BASE_URL"] = f"https://{hosts[0]}" if hosts else "http://127.0.0.1:5000"
+    config["PORTAL_BASE_URL"] = config["PORTAL_BASE_URL"].rstrip("/")
     _audit_key(config, env)
     return config
 

@@ -41,7 +41,22 @@ def _error_page(status: int, title: str, message: str):
 
 
 def handle_http_error(error: HTTPException):
-    """Known HTTP errors with a translated title and advice."""
+    """Known HTTP errors with a translated title and advice (JSON under the read API)."""
+    if request.path.startswith("/api/"):
+        # Not routed to the API's blueprint (an unknown path or method): its JSON all the same.
+        from portal.api import json_error
+
+        return json_error(error)
+    response = _http_error_page(error)
+    if error.code == 405:  # RFC 9110: a 405 lists the methods the resource has
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:
+            page, status, *headers = response
+            return page, status, {**(headers[0] if headers else {}), "Allow": allow}
+    return response
+
+
+def _http_error_page(error: HTTPException):
     _ensure_locale()
     if error.code == 429 and request.endpoint == "public.measure" and request.method == "POST":
         return _comment_form_again(

@@ -48,7 +48,8 @@ def same_page_in(tag: str, external: bool = False) -> str:
         target = endpoint if request.method == "GET" else "public.measure"
         return url_for(target, slug=request.view_args["slug"], lang_code=tag, _external=external)
     if endpoint and endpoint.startswith("public.") and request.method == "GET":
-        return url_for(endpoint, lang_code=tag, _external=external)
+        # e.g. a notices page whose path carries its link's token
+        return url_for(endpoint, lang_code=tag, _external=external, **(request.view_args or {}))
     return url_for("public.index", lang_code=tag, _external=external)
 
 

@@ -205,3 +205,59 @@ def test_words_hidden_in_the_comment_leave_through_no_output(
     for where in ("committee CSV measure=1-1", "committee JSON", "committee XLSX"):
         assert "日曜日にも図書館を開けてください。" in outputs[where]
     assert "日曜日にも図書館を開けてください。" in outputs["/en/measures/1-1/results/comments"]
+
+
+def test_planted_contact_details_reach_neither_the_mail_log_nor_the_api(
+    app, client, make_staff, open_measure
+):
+    """A comment with every contact detail and a notice subscription goes through publication
+    and its notice: nothing of the contact details is in the record of sent mail, the read
+    API or the feeds."""
+    from mailserver import smtp_server
+    from test_notices import approve_answer_and_publish
+
+    from portal.models.notices import MailDelivery
+
+    with smtp_server() as (inbox, port):
+        app.config.update(
+            PORTAL_SMTP_HOST="127.0.0.1",
+            PORTAL_SMTP_PORT=port,
+            PORTAL_SMTP_STARTTLS=False,
+            PORTAL_MAIL_SENDING="inline",
+        )
+        page = client.get("/ja/measures/1-1").get_data(as_text=True)
+        client.post(
+            "/ja/measures/1-1",
+            data={
+                "body": "窓口の待ち時間を短くしてください。",
+                "language": "ja",
+                "respondent_type": "lives",
+                "consent": "y",
+                "notify_results": "y",
+                "csrf_token": csrf_token_from(page),
+                **CONTACT,
+            },
+        )
+        approve_answer_and_publish(app, make_staff)
+        assert len(inbox.wait_for(1)) == 1
+    with app.app_context():
+        log_rows = [
+            {column.name: getattr(row, column.name) for column in MailDelivery.__table__.columns}
+            for row in db.session.scalars(sa.select(MailDelivery))
+        ]
+    assert len(log_rows) == 1
+    outputs = [repr(log_rows)] + [
+        client.get(path).get_data(as_text=True)
+        for path in (
+            "/api/v1/consultations?limit=200",
+            "/api/v1/consultations/1-1",
+            "/api/v1/consultations/1-1/results",
+            "/api/v1/consultations/1-1/results/rows",
+            "/api/v1/consultations/1-1/results/comments",
+            "/ja/feeds/all.atom",
+            "/ja/measures/1-1/results.json",
+        )
+    ]
+    for output in outputs:
+        for value in CONTACT.values():
+            assert value not in output

@@ -443,6 +443,11 @@ NOT_COUNTS = {
     "mark": "the mark shown for withheld words",
     "page": "a page's title",
     "comments_sent": "a count already put into words by its own plural message",
+    "row": "a results row's number: it names one row",
+    "measure": "a measure's code and title",
+    "title": "a measure's title",
+    "axe": "the version of axe-core a test run used",
+    "browser": "the version of the browser a test run used",
 }
 
 

@@ -3,7 +3,8 @@
 - `run`: seed the outline, the all-in-one demo, the background-job worker;
 - `staff`: staff accounts, the audit log, staff reports on comments;
 - `data`: backups, restore, deleting contact details after retention, the committee's files;
-- `translate`: the gettext catalogs.
+- `translate`: the gettext catalogs;
+- `mail`: e-mail notices (a test message, sending what is due).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from portal.cli.data import (
     purge_contacts_command,
     restore_command,
 )
+from portal.cli.mail import mail_group
 from portal.cli.run import demo_command, open_unscheduled_measures, seed_command, worker_command
 from portal.cli.staff import audit_group, comments_group, create_user_command
 from portal.cli.translate import translate
@@ -39,6 +41,7 @@ def init_app(app) -> None:
         backup_command,
         restore_command,
         export_command,
+        mail_group,
     ):
         app.cli.add_command(command)
 

@@ -38,10 +38,11 @@ def purge_contacts_command(days: int, dry_run: bool) -> None:
     report = purge_contacts(
         utcnow(), days, current_app.config["PORTAL_UPLOAD_DIR"], dry_run=dry_run
     )
-    for code in sorted(set(report.contacts) | set(report.scans)):
+    for code in sorted(set(report.contacts) | set(report.scans) | set(report.subscriptions)):
         click.echo(
             f"{code:8} {report.contacts.get(code, 0):6} contact details"
             f" {report.scans.get(code, 0):4} scans"
+            f" {report.subscriptions.get(code, 0):4} e-mail notices"
         )
     if dry_run:
         click.echo(f"Dry run: {report.total} items would be deleted. Nothing was changed.")

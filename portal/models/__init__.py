@@ -25,6 +25,12 @@ from portal.models.moderation import (
     ResultsCorrection,
     TranslationMethod,
 )
+from portal.models.notices import (
+    AnnouncedOpening,
+    MailDelivery,
+    NoticeEvent,
+    NoticeSubscription,
+)
 from portal.models.staff import (
     AuditRecord,
     Passkey,
@@ -38,6 +44,10 @@ from portal.models.staff import (
 from portal.models.submissions import SubmissionToken
 
 __all__ = [
+    "AnnouncedOpening",
+    "MailDelivery",
+    "NoticeEvent",
+    "NoticeSubscription",
     "AuditRecord",
     "CampaignGroup",
     "Channel",

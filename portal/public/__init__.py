@@ -6,4 +6,12 @@ bp = Blueprint("public", __name__, url_prefix="/<locale:lang_code>", template_fo
 root_bp = Blueprint("root", __name__)
 
 # The view modules attach themselves to bp and root_bp.
-from portal.public.routes import commenting, pages, receipts, results  # noqa: E402,F401
+from portal.public.routes import (  # noqa: E402,F401
+    commenting,
+    feeds,
+    notices,
+    pages,
+    policies,
+    receipts,
+    results,
+)

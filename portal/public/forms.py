@@ -129,6 +129,11 @@ class CommentForm(FlaskForm):
     email = EmailField(_l("Email"))
     phone = TelField(_l("Phone"))
     consent = BooleanField(_l("I have read the privacy notice and agree to it."))
+    # E-mail notices (offered only when the city's mail server is configured).
+    notify_results = BooleanField(_l("E-mail me when the results of this measure are published"))
+    notify_consultations = BooleanField(
+        _l("E-mail me when the city opens a new consultation (you will be asked to confirm)")
+    )
     # One per rendered form: sending the same form twice gives back the first receipt.
     submission_token = HiddenField()
 
@@ -213,8 +218,10 @@ class CommentForm(FlaskForm):
         _readable_everywhere(clean_line(field.data))
 
     def validate_email(self, field) -> None:
-        """Optional, but it must look like an address when given."""
+        """Optional, but it must look like an address when given (and is needed for notices)."""
         value = clean_line(field.data)
+        if not value and (self.notify_results.data or self.notify_consultations.data):
+            raise ValidationError(_("Please enter your e-mail address to receive notices."))
         if value and (len(value) > 254 or not _EMAIL.match(value)):
             raise ValidationError(
                 _("Please check the email address (for example: name@example.jp).")
@@ -262,3 +269,35 @@ class WithdrawForm(FlaskForm):
         """A tap on the button alone is not enough: withdrawing cannot be undone."""
         if not field.data:
             raise ValidationError(_("Please tick the box to confirm that you want to withdraw."))
+
+
+class ConsultationNoticeForm(FlaskForm):
+    """An address to be told when a new consultation opens (no comment needed)."""
+
+    email = EmailField(_l("Email"))
+
+    def validate_email(self, field) -> None:
+        """Required, and it must look like an address."""
+        value = clean_line(field.data)
+        if not value:
+            raise ValidationError(_("Please enter your e-mail address to receive notices."))
+        if len(value) > 254 or not _EMAIL.match(value):
+            raise ValidationError(
+                _("Please check the email address (for example: name@example.jp).")
+            )
+
+
+class ReceiptNoticeForm(ConsultationNoticeForm):
+    """Notices asked for on the receipt page; carries the receipt like the withdrawal form."""
+
+    receipt_number = HiddenField()
+    access_key = HiddenField()
+    notify_results = BooleanField(_l("E-mail me when the results of this measure are published"))
+    notify_consultations = BooleanField(
+        _l("E-mail me when the city opens a new consultation (you will be asked to confirm)")
+    )
+
+    def validate_notify_results(self, field) -> None:
+        """At least one kind of notice."""
+        if not (field.data or self.notify_consultations.data):
+            raise ValidationError(_("Please choose at least one kind of e-mail."))

@@ -98,6 +98,26 @@ def enqueue(func_path: str, *args) -> None:
     log.debug("job %s queued", func_path)
 
 
+def enqueue_in(seconds: float, func_path: str, *args) -> None:
+    """Run `func_path(*args)` on RQ in `seconds` (the worker's scheduler starts it)."""
+    from datetime import timedelta
+
+    _resolve(func_path)
+    queue().enqueue_in(
+        timedelta(seconds=seconds),
+        perform,
+        func_path,
+        *args,
+        retry=_retry(),
+    )
+
+
+def _retry():
+    from rq import Retry
+
+    return Retry(max=RETRIES, interval=[5, 30, 120])
+
+
 def run_worker(app: Flask, burst: bool = False) -> None:
     """Work the queue until stopped (or until it is empty, with `burst`)."""
     from rq import SimpleWorker

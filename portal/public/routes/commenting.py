@@ -15,6 +15,7 @@ from portal.extensions import db, limiter
 from portal.logs import describe_error
 from portal.public import bp
 from portal.public.routes import comment_form, measure_or_404, render_measure
+from portal.public.routes.notices import subscribe_from_comment_form
 from portal.public.routes.pages import measure_page
 from portal.services import jobs
 from portal.services.disclosure import own_text_for_author
@@ -72,6 +73,8 @@ def measure(slug: str):
             stored = comment.body != clean_text(data.body)
             if stored:
                 comment, access_key = submit_comment(measure, data, now)
+        if stored:  # the notices the form asked for, in the comment's transaction
+            subscribe_from_comment_form(form, comment, now)
         handoff = hand_off_receipt(comment, access_key, now)
         # Read before the commit expires them: reloading would cost a query each.
         comment_id, receipt_number = comment.id, comment.receipt_number

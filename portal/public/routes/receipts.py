@@ -52,13 +52,16 @@ def _author_view(comment) -> dict:
     }
 
 
-def _render_status(comment, notice: str | None = None, status: int = 200, withdraw_form=None):
+def _render_status(
+    comment, notice: str | None = None, status: int = 200, withdraw_form=None, notice_form=None
+):
     withdraw_form = withdraw_form or WithdrawForm(formdata=None)
     return (
         render_template(
             "public/receipt_status.html",
             comment=comment,
             withdraw_form=withdraw_form,
+            notice_form=notice_form,
             notice=notice,
             receipt_number=request.form.get("receipt_number", ""),
             access_key=request.form.get("access_key", ""),

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Measure
 from portal.public import bp
 from portal.public.routes import measure_or_404
-from portal.services.disclosure import results_are_public
+from portal.services.disclosure import fingerprint_for_author, results_are_public
 from portal.services.results import files as result_files
 from portal.services.results import snapshots
 
@@ -39,9 +39,24 @@ def results_row_url(measure: Measure, number: int, version: int | None = None) -
     )
 
 
+def withheld_reason_label(reason: str | None) -> str:
+    """Why comments were not published, as the results page counts them."""
+    return {
+        "off_topic": _("Not about this measure"),
+        "personal_information": _("Information that could identify a person"),
+        "harms_others": _("Could harm the rights or interests of others"),
+        "commercial": _("Advertising or commercial"),
+        "duplicate": _("Repeats another comment (its point is counted there)"),
+    }.get(reason or "", _("Other reasons"))
+
+
 @bp.app_context_processor
 def _results_helpers() -> dict:
-    return {"results_row_url": results_row_url}
+    return {
+        "results_row_url": results_row_url,
+        "withheld_reason_label": withheld_reason_label,
+        "author_fingerprint": fingerprint_for_author,
+    }
 
 
 def _published_or_404(measure: Measure) -> snapshots.Published:

@@ -16,6 +16,7 @@ from portal.models.comments import ContactDetails
 from portal.models.measures import Measure, MeasureText
 from portal.models.moderation import CampaignGroup, CityResponse, CommentMeasureLink
 from portal.services.disclosure import snapshot
+from portal.services.disclosure.fingerprint import fingerprint
 from portal.services.disclosure.rules import (
     PLACEHOLDER_JA,
     Redactions,
@@ -94,7 +95,7 @@ def _people(measure_id: int) -> int:
     return len(people)
 
 
-def _figures(measure: Measure) -> dict:
+def _figures(measure: Measure, partly_withheld: int) -> dict:
     counts = dict(
         db.session.execute(
             select(Comment.status, func.count())
@@ -107,6 +108,21 @@ def _figures(measure: Measure) -> dict:
         "comments": sum(counts.values()),
         "published": counts.get(CommentStatus.PUBLISHED, 0),
         "not_published": counts.get(CommentStatus.NOT_PUBLISHED, 0),
+        # Comments not published, per reason (the moderation policy's categories), and published
+        # comments with part of their text withheld: the answer to "what did moderation hide?".
+        "not_published_by_reason": [
+            [reason, count]
+            for reason, count in db.session.execute(
+                select(Comment.rejection_reason, func.count())
+                .where(
+                    Comment.measure_id == measure.id,
+                    Comment.status == CommentStatus.NOT_PUBLISHED,
+                )
+                .group_by(Comment.rejection_reason)
+                .order_by(Comment.rejection_reason)
+            )
+        ],
+        "partly_withheld": partly_withheld,
     }
 
 
@@ -215,13 +231,20 @@ def results_document(measure: Measure) -> dict:
                         "text_spans": texts[member.id].body_spans,
                         "translation_ja": texts[member.id].translation,
                         "translation_spans": texts[member.id].translation_spans,
+                        # A fingerprint only of a text with nothing withheld: a short hidden
+                        # part would be found by trying every value (fingerprint.py).
+                        "withheld": bool(texts[member.id].body_spans),
+                        "fingerprint": None
+                        if texts[member.id].body_spans
+                        else fingerprint(member.body),
                     }
                     for member in members
                 )
+    withheld = {entry["comment"] for entry in annex if entry["withheld"]}
     return {
         "format": snapshot.FORMAT,
         "measure": _measure(measure),
-        "figures": _figures(measure),
+        "figures": _figures(measure, len(withheld)),
         "rows": rows,
         "annex": annex,
     }
@@ -301,4 +324,9 @@ def rehidden(document: dict, comment: Comment) -> tuple[dict, list[int]]:
             )
         if (entry["text"], entry["translation_ja"]) != before:
             changed.add(entry["row_number"])
+        if entry["text"] != before[0]:
+            entry["withheld"], entry["fingerprint"] = True, None
+    new["figures"]["partly_withheld"] = len(
+        {entry["comment"] for entry in new["annex"] if entry.get("withheld")}
+    )
     return new, sorted(changed)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, CommentTranslation, Redaction
 from portal.models.measures import Measure
+from portal.services.disclosure.fingerprint import fingerprint
 
 PLACEHOLDER_JA = "[非公開]"
 
@@ -62,7 +63,17 @@ PUBLIC_RESULT_ROW_FIELDS = (
     "response_translation",
     "response_translation_language",
 )
-PUBLIC_ANNEX_FIELDS = ("row_number", "measure_code", "language", "text", "translation_ja")
+# `withheld`: part of the text is hidden; `fingerprint`: of the text as published, only when
+# nothing is withheld (see fingerprint.py).
+PUBLIC_ANNEX_FIELDS = (
+    "row_number",
+    "measure_code",
+    "language",
+    "text",
+    "translation_ja",
+    "withheld",
+    "fingerprint",
+)
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -176,6 +187,14 @@ def public_translation(comment: Comment, placeholder: str = PLACEHOLDER_JA) -> s
     return redact(translation.text, spans, placeholder)
 
 
+def fingerprint_for_author(comment: Comment) -> str | None:
+    """The fingerprint of the comment as received, for its author's receipt pages; None once
+    a moderator has hidden part of it (the fingerprint would reveal the hidden words)."""
+    if spans_of(comment.id, "body"):
+        return None
+    return fingerprint(comment.body)
+
+
 def own_text_for_author(comment: Comment, placeholder: str) -> str:
     """What the receipt page shows of the comment: its text with every span a moderator hid.
 
@@ -226,6 +245,10 @@ class Redactions:
     def text(self, comment_id: int, body: str) -> str:
         """The comment's text with every hidden span a placeholder."""
         return redact(body, self._spans.get((comment_id, "body"), []), self.placeholder)
+
+    def withheld(self, comment_id: int) -> bool:
+        """True when part of the comment's text is hidden."""
+        return bool(self._spans.get((comment_id, "body")))
 
     def translation(self, comment_id: int, body: str) -> str | None:
         """The reviewed Japanese translation, redacted the same way (its own hidden spans and

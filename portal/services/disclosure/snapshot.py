@@ -11,13 +11,14 @@ in a comment's text) sit beside the public ones; `ResultsRow.FIELDS` and
 
 Format 1:
 ``{"format": 1, "measure": {code, titles {locale: title}, opens_at, closes_at},
-"figures": {people, comments, published, not_published}, "rows": [...], "annex": [...]}``;
+"figures": {people, comments, published, not_published, not_published_by_reason,
+partly_withheld}, "rows": [...], "annex": [...]}``;
 a row: number, measure_code, reposted_from, summary (pieces), summary_language, count,
 response_category, response_ja (pieces), response_translation (pieces),
 response_translation_language, and internally response_id, members (comment ids),
 summary_of (the comment whose text stands as the summary, or null) and summary_spans; an
 annex entry: row_number, measure_code, language, text (pieces), translation_ja (pieces or
-null), and internally comment, text_spans, translation_spans. `results_from` refuses a format
+null), withheld, fingerprint (null when withheld), and internally comment, text_spans, translation_spans. `results_from` refuses a format
 it does not know: a later format (opinion items, 同趣旨 rows) converts the stored format-1
 documents there, so every stored version stays readable.
 """
@@ -70,6 +71,8 @@ class AnnexEntry(OpenData):
     language: str
     text: str
     translation_ja: str | None
+    withheld: bool = False  # part of the text is hidden
+    fingerprint: str | None = None  # of `text`, only when nothing is withheld
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class ResultsFigures:
     comments: int
     published: int
     not_published: int
+    # Not published per reason, and published with part withheld (documents stored before
+    # these counts existed read as none).
+    not_published_by_reason: tuple[tuple[str, int], ...] = ()
+    partly_withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,17 @@ def results_from(document: dict, placeholder: str) -> Results:
     """What a page shows of a stored (or draft) document, every gap filled by `placeholder`."""
     if document.get("format") != FORMAT:
         raise ValueError(f"unknown results format {document.get('format')!r}")
-    figures = ResultsFigures(**document["figures"])
+    stored = document["figures"]
+    figures = ResultsFigures(
+        people=stored["people"],
+        comments=stored["comments"],
+        published=stored["published"],
+        not_published=stored["not_published"],
+        not_published_by_reason=tuple(
+            (reason, count) for reason, count in stored.get("not_published_by_reason", ())
+        ),
+        partly_withheld=stored.get("partly_withheld", 0),
+    )
     rows = [
         ResultsRow(
             number=row["number"],
@@ -189,6 +206,8 @@ def results_from(document: dict, placeholder: str) -> Results:
             language=entry["language"],
             text=joined(entry["text"], placeholder),
             translation_ja=joined(entry["translation_ja"], placeholder),
+            withheld=entry.get("withheld", bool(entry.get("text_spans"))),
+            fingerprint=entry.get("fingerprint"),
         )
         for entry in document["annex"]
     ]

@@ -1,6 +1,7 @@
 """Retention of residents' personal data: contact details (and scans of paper letters, which
-carry names and addresses) are deleted once the retention period after a measure's comment
-period has passed. The comments themselves stay, as the published results need them."""
+carry names and addresses, and the e-mail notices asked for with a comment) are deleted once
+the retention period after a measure's comment period has passed. The comments themselves
+stay, as the published results need them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Comment, CommentAttachment, ContactDetails, Measure
+from portal.models.notices import NoticeSubscription
 from portal.services import audit
+from portal.services.notices import subscriptions
 
 DEFAULT_RETENTION_DAYS = 365
 
@@ -23,11 +26,16 @@ class PurgeReport:
 
     contacts: dict[str, int] = field(default_factory=dict)
     scans: dict[str, int] = field(default_factory=dict)
+    subscriptions: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        """Contact rows and scans together."""
-        return sum(self.contacts.values()) + sum(self.scans.values())
+        """Contact rows, scans and notice subscriptions together."""
+        return (
+            sum(self.contacts.values())
+            + sum(self.scans.values())
+            + sum(self.subscriptions.values())
+        )
 
 
 def purge_contacts(
@@ -58,8 +66,14 @@ def purge_contacts(
     for scan in scans:
         code = codes[scan.comment_id]
         report.scans[code] = report.scans.get(code, 0) + 1
+    for comment_id in db.session.scalars(
+        select(NoticeSubscription.comment_id).where(NoticeSubscription.comment_id.in_(ids))
+    ):
+        code = codes[comment_id]
+        report.subscriptions[code] = report.subscriptions.get(code, 0) + 1
     if dry_run or not report.total:
         return report
+    subscriptions.purge_for_comments(ids)
     for contact in contacts:
         db.session.delete(contact)
     for scan in scans:
@@ -73,6 +87,7 @@ def purge_contacts(
             "older_than_days": older_than_days,
             "contacts": report.contacts,
             "scans": report.scans,
+            "subscriptions": report.subscriptions,
             "via": "command line",
         },
         now=now,

@@ -34,6 +34,7 @@ from portal.services.disclosure import (
     results_from,
 )
 from portal.services.moderation import translation
+from portal.services.notices import outbox
 from portal.services.results import snapshots
 
 MAX_SUMMARY_LENGTH = 4000
@@ -138,6 +139,10 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
         not_published=state.results.figures.not_published,
     )
     db.session.flush()
+    # Residents who asked are told once this has committed, by a job: the mail server's speed
+    # or failure never reaches this transaction.
+    if outbox.mail_enabled():
+        outbox.send_after_commit(outbox.ANNOUNCE_RESULTS_JOB, measure.id)
 
 
 def set_summary(
