@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -330,3 +331,23 @@ def test_results_published_before_versions_were_stored_get_their_version_1(app, 
 def test_no_version_of_unpublished_results_is_shown(client, closed_measure):  # noqa: F811
     for suffix in ("", "/comments", ".csv", ".json", ".pdf"):
         assert client.get(f"/ja/measures/1-1/results{suffix}?version=1").status_code == 404
+
+
+def test_a_pdf_drawn_before_a_redaction_does_not_stay_on_disk(
+    app, client, login_as, published, tmp_path
+):
+    app.config["PORTAL_RESULTS_PDF_CACHE"] = str(tmp_path / "pdf-cache")
+    assert client.get("/ja/measures/1-1/results.pdf").status_code == 200
+    drawn_before = set((tmp_path / "pdf-cache").rglob("*.pdf"))
+    assert len(drawn_before) == 1
+    # the file system's clock may be coarse: the correction must come after the drawing
+    time.sleep(1.1)
+    login_as("moderator")
+    hidden = _moderation(
+        client, published["vietnamese"], "redactions", {"field": "body", "exact_text": "tiếng Việt"}
+    )
+    assert hidden.status_code == 303
+    assert client.get("/ja/measures/1-1/results.pdf").status_code == 200
+    drawn_after = set((tmp_path / "pdf-cache").rglob("*.pdf"))
+    assert drawn_after
+    assert not drawn_after & drawn_before

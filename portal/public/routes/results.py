@@ -164,7 +164,10 @@ def results_pdf(slug: str):
         corrections=published.corrections,
     )
     setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
-    cache = Path(setting) if setting else None
+    cache = Path(setting) / measure.slug if setting else None
+    if cache is not None and published.corrections:
+        # A PDF drawn before the newest correction may show words hidden since.
+        result_files.forget_pdfs_drawn_before(cache, published.corrections[-1].corrected_at)
     pdf = result_files.cached_pdf(html, cache)
     if pdf is None:
         if (

@@ -159,6 +159,20 @@ def cached_pdf(html: str, cache_dir: Path | None) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
+def forget_pdfs_drawn_before(cache_dir: Path, moment: datetime) -> int:
+    """Delete a measure's cached PDFs drawn before `moment` (a correction that hid words may
+    have come since: such a file must not stay on disk). Returns how many were deleted."""
+    deleted = 0
+    for path in cache_dir.glob("*.pdf") if cache_dir.is_dir() else ():
+        try:
+            if path.stat().st_mtime < moment.timestamp():
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue  # another worker deleted it first
+    return deleted
+
+
 def results_pdf(html: str, cache_dir: Path | None = None) -> bytes:
     """The printable results page as PDF (WeasyPrint), drawn now and kept in the cache."""
     cached = cached_pdf(html, cache_dir)
