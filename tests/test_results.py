@@ -467,7 +467,7 @@ def test_results_pdf_embeds_fonts_for_every_script(app, client, login_as, closed
     assert HIDDEN_PHONE not in text
     assert REJECTED_TEXT not in text
     # drawn once: the second download is the cached file
-    [cached] = (tmp_path / "pdf-cache").iterdir()
+    [cached] = (tmp_path / "pdf-cache").rglob("*.pdf")
     assert cached.read_bytes() == response.data
     assert client.get("/vi/measures/1-1/results.pdf").data == response.data
 
@@ -591,7 +591,7 @@ def test_long_results_pdf_is_drawn_aside_while_the_reader_is_asked_to_wait(
     assert waiting.headers["Retry-After"] == "30"
     assert "The PDF is being prepared" in waiting.text
     assert "PDFを作成しています" in client.get("/ja/measures/1-1/results.pdf").text
-    cache = tmp_path / "pdf-cache"
+    cache = tmp_path / "pdf-cache" / "1-1"  # one folder per measure
     deadline = time.monotonic() + 180
     while not list(cache.glob("*.pdf")) and time.monotonic() < deadline:
         time.sleep(0.5)
