@@ -37,9 +37,15 @@ from portal.moderation.forms import (
     ResponseForm,
     TranslationForm,
 )
-from portal.moderation.labels import CHANNEL_LABELS, STATUS_LABELS, refusal_text
+from portal.moderation.labels import (
+    CHANNEL_LABELS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    kind_label,
+    refusal_text,
+)
 from portal.services import actions, audit
-from portal.services.moderation import pii, redaction, responses, translation
+from portal.services.moderation import personal_data, pii, redaction, responses, translation
 from portal.staff_access import audit_here, client_address, current_staff
 
 FRESH_PAPER = "moderation_fresh_paper"
@@ -144,11 +150,13 @@ def change_comment(
     return back(comment, anchor)
 
 
-def _suggestions(text: str, hidden: list[tuple[int, int]]):
-    """Suggestions for `text`, each marked whether an existing redaction already covers it."""
+def _suggestions(text: str, hidden: list[tuple[int, int]], kept=frozenset()):
+    """Suggestions for `text`, each marked whether an existing redaction already covers it (or
+    a moderator confirmed it is not personal data)."""
     result = []
     for suggestion in pii.suggest(text):
         covered = any(s <= suggestion.start and suggestion.end <= e for s, e in hidden)
+        covered = covered or (suggestion.start, suggestion.end, suggestion.kind) in kept
         result.append((suggestion, covered))
     return result
 
@@ -160,7 +168,11 @@ def _redaction_view(comment: Comment, field: str, text: str | None) -> dict:
     return {
         "segments": redaction.segments(text, spans) if text is not None else [],
         "redactions": rows,
-        "suggestions": _suggestions(text, spans) if text is not None else [],
+        "suggestions": _suggestions(
+            text, spans, personal_data.kept_in_body(comment) if field == "body" else frozenset()
+        )
+        if text is not None
+        else [],
     }
 
 
@@ -253,6 +265,9 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
             "moderation/comment.html",
             comment=comment,
             status_labels=STATUS_LABELS,
+            reason_labels=REASON_LABELS,
+            kind_label=kind_label,
+            open_count=len(personal_data.open_suggestions(comment)),
             channel_labels=CHANNEL_LABELS,
             contact=contact,
             has_contact=db.session.scalar(
