@@ -138,7 +138,9 @@ def main() -> None:
     print("| threshold | pairs joined: precision | recall |")
     print("|---:|---:|---:|")
     for t, precision, recall in rows:
-        mark = " ← now" if t == similarity.THRESHOLD else (" ← before" if t == OLD_THRESHOLD else "")
+        mark = (
+            " ← now" if t == similarity.THRESHOLD else (" ← before" if t == OLD_THRESHOLD else "")
+        )
         print(f"| {t:.2f}{mark} | {precision * 100:.1f}% | {recall * 100:.1f}% |")
     lowest_copy = min(s for s, is_same in scored if is_same)
     highest_other = max(s for s, is_same in scored if not is_same)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -45,7 +45,14 @@ from portal.moderation.labels import (
     refusal_text,
 )
 from portal.services import actions, audit
-from portal.services.moderation import personal_data, pii, redaction, responses, translation
+from portal.services.moderation import (
+    personal_data,
+    pii,
+    redaction,
+    responses,
+    summary_drafts,
+    translation,
+)
 from portal.staff_access import audit_here, client_address, current_staff
 
 FRESH_PAPER = "moderation_fresh_paper"
@@ -243,8 +250,12 @@ def _pop_fresh_paper(comment: Comment):
     return None
 
 
-def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms):
-    """The comment page; `forms` are forms posted with errors, shown again as they came."""
+def render_comment(
+    comment: Comment, status: int = 200, *, contact=None, use_draft: bool = False, **forms
+):
+    """The comment page; `forms` are forms posted with errors, shown again as they came.
+    `use_draft` fills the 要旨 field with the drafted summary (not saved until the moderator
+    saves the response)."""
     translation_row = translation.japanese_translation(comment)
     body = _redaction_view(comment, "body", comment.body)
     translated = _redaction_view(
@@ -260,6 +271,10 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
     )
     results = comment.measure.results_published_at
     existing = responses.response_for(comment)
+    summary_draft = summary_drafts.draft_for(comment)
+    built = _forms(comment, forms, translation_row, existing)
+    if use_draft and summary_draft and "response_form" not in forms:
+        built["response_form"].summary.data = summary_draft
     return (
         render_template(
             "moderation/comment.html",
@@ -300,7 +315,8 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
             history=audit.history_of("comment", comment.receipt_number),
             fresh_paper=_pop_fresh_paper(comment),
             method_machine=TranslationMethod.MACHINE,
-            **_forms(comment, forms, translation_row, existing),
+            summary_draft=summary_draft,
+            **built,
         ),
         status,
     )
@@ -309,7 +325,7 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
 @bp.route("/comments/<receipt>")
 def comment(receipt: str):
     """Everything about one comment that a moderator needs to decide on it."""
-    return render_comment(comment_or_404(receipt))
+    return render_comment(comment_or_404(receipt), use_draft=request.args.get("draft") == "summary")
 
 
 @bp.route("/comments/<receipt>/contact", methods=["POST"])
