@@ -323,3 +323,48 @@ def test_group_decision_without_a_choice_is_explained(app, client, login_as, gro
     response = _post(client, grouped["group"], "decide", {"decision": ""})
     assert response.status_code == 422
     assert "Choose a decision." in response.text
+
+
+def test_group_page_marks_what_each_member_changed_and_folds_the_rest(
+    app, client, login_as, grouped
+):
+    login_as("moderator")
+    page = client.get(f"{GROUPS}/{grouped['group']}").text
+    # every copy differs a little from the representative: the page marks the edits and folds
+    # the unchanged text, so it is shorter than the members' full texts shown side by side
+    assert "<ins>" in page or "<del>" in page
+    assert 'class="folded"' in page
+    diffs = re.findall(r'<p class="diff">(.*?)</p>', page, re.S)
+    assert diffs
+    assert all(len(re.sub(r"<[^>]+>", "", d)) < len(LETTER) for d in diffs)
+
+
+def test_group_approval_waits_for_personal_data_then_states_the_counts(
+    app, client, login_as, grouped
+):
+    with app.app_context():
+        member = db.session.scalar(
+            sa.select(Comment).where(Comment.receipt_number == grouped["copies"][3])
+        )
+        member.body += "連絡は090-3333-4444へ。"
+        db.session.commit()
+    login_as("moderator")
+    page = client.get(f"{GROUPS}/{grouped['group']}").text
+    assert "1 members have unresolved personal-data suggestions" in page
+    assert "Personal data unresolved: 1" in page
+    refused = _post(client, grouped["group"], "decide", {"decision": "approve"})
+    assert refused.status_code == 409
+    assert grouped["copies"][3] in refused.text
+    applied = _post(client, grouped["group"], "apply-suggestions", {})
+    assert applied.status_code == 303
+    asked = _post(client, grouped["group"], "decide", {"decision": "approve"})
+    assert asked.status_code == 200
+    assert "10 comments will be approved. Of these, 0 still have personal-data suggestions." in (
+        asked.text
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(Comment.status == "published")) == 0
+        )
+    done = _post(client, grouped["group"], "decide", {"decision": "approve", "confirmed": "1"})
+    assert "10 comments changed." in done.text

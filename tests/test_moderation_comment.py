@@ -23,6 +23,21 @@ def _page(number):
     return f"/staff/moderation/comments/{number}"
 
 
+def _keep_all(client, number):
+    """Confirm every open suggestion of the comment is not personal data."""
+    page = client.get(_page(number)).get_data(as_text=True)
+    keep = re.findall(r'name="keep" id="keep-body-\d+" value="([^"]+)"', page)
+    if keep:
+        assert _post(client, number, "suggestions/keep", {"keep": keep}).status_code == 303
+
+
+def _approve(client, number):
+    """Resolve the comment's suggestions, then approve it (a comment with unresolved
+    suggestions is not approved)."""
+    _keep_all(client, number)
+    return _post(client, number, "decide", {"decision": "approve"})
+
+
 def _post(client, number, action, data=None, version=None):
     """POST a form of the comment page, with the page's CSRF token and the version it shows."""
     page = client.get(_page(number)).get_data(as_text=True)
@@ -142,7 +157,10 @@ def test_each_decision_reaches_the_receipt_page(
 ):
     number, key = received
     login_as("moderator")
-    response = _post(client, number, "decide", {"decision": decision})
+    if decision == "approve":
+        response = _approve(client, number)
+    else:
+        response = _post(client, number, "decide", {"decision": decision})
     assert response.status_code == 303
     assert _status(app, number) == status
     assert f"comment_{decision}" in _actions(app, number)
@@ -195,10 +213,11 @@ def test_second_moderator_gets_a_conflict_with_the_current_state(app, client, ma
     other = app.test_client()
     staff_login(client, first["email"])
     staff_login(other, second["email"])
-    # both open the page at version 1
+    _keep_all(client, number)
+    # both open the page at the same version
     stale_page = other.get(_page(number)).get_data(as_text=True)
     seen = int(re.search(r'name="version" value="(\d+)"', stale_page)[1])
-    assert _post(client, number, "decide", {"decision": "approve"}).status_code == 303
+    assert _approve(client, number).status_code == 303
     response = other.post(
         f"{_page(number)}/decide",
         data={"csrf_token": csrf_token_from(stale_page), "version": seen, "decision": "hold"},
@@ -345,7 +364,7 @@ def test_suggestions_are_pre_marked_and_hidden_spans_never_reach_the_resident_pa
         data={"csrf_token": csrf_token_from(page), "field": "body", "span": spans, "kind": "name"},
     )
     assert response.status_code == 303
-    _post(client, number, "decide", {"decision": "approve"})
+    _approve(client, number)
     for lang, placeholder in (("ja", "[非公開]"), ("en", "[hidden]"), ("vi", "[đã ẩn]")):
         resident = look_up_receipt(app.test_client(), number, key, lang=lang).text
         assert "090-1234-5678" not in resident
@@ -505,7 +524,7 @@ def test_machine_translation_is_marked_and_unpublishable_until_reviewed(
     page = client.get(_page(number)).get_data(as_text=True)
     assert "Machine translation" in page
     assert "Not reviewed" in page
-    _post(client, number, "decide", {"decision": "approve"})
+    _approve(client, number)
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
         assert disclosure.public_translation(comment) is None
@@ -547,7 +566,7 @@ def test_hidden_words_stay_hidden_when_the_translation_is_edited(app, client, lo
         "translation",
         {"text": "私はグエン・ヴァン・アンです。電話番号は080-2345-6789です。"},
     )
-    _post(client, number, "decide", {"decision": "approve"})
+    _approve(client, number)
     # the name is still in view: the translation waits until it is hidden too
     assert _post(client, number, "translation/review").status_code == 409
     _post(
@@ -628,7 +647,7 @@ def test_a_word_hidden_in_the_comment_is_hidden_in_its_translation(
     _post(client, number, "translation", {"text": f"電話は{VI_PHONE}、土曜日も開けて。{VI_PHONE}"})
     assert _hidden_in_translation(app, number) == [VI_PHONE, VI_PHONE]
     assert _translation_row(app, number).reviewed_at is not None  # nothing left in view
-    _post(client, number, "decide", {"decision": "approve"})
+    _approve(client, number)
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
         assert disclosure.public_translation(comment) == "電話は[非公開]、土曜日も開けて。[非公開]"
@@ -639,28 +658,32 @@ def test_a_translation_showing_personal_data_is_not_confirmed_until_hidden_or_ke
 ):
     number, _key = vietnamese
     login_as("moderator")
-    # 赤堀 is one of Isesaki's districts, which the name dictionary reads as a surname
-    saved = _post(client, number, "translation", {"text": "赤堀の田中一郎さんの窓口を開けて。"})
+    # 境米岡 is a town of Isesaki, here the topic (its paths), not anyone's home
+    saved = _post(
+        client, number, "translation", {"text": "境米岡の田んぼ道で田中一郎さんが困っている。"}
+    )
     assert saved.status_code == 303
     page = client.get(_page(number)).text
     assert "it still shows personal data" in page
     assert "Not reviewed: it cannot be published yet." in page
-    assert 'value="0:2:name"' in page  # 赤堀, with a box to tick: not personal data
-    _post(client, number, "decide", {"decision": "approve"})
+    assert 'value="0:3:address"' in page  # 境米岡, with a box to tick: not personal data
+    _approve(client, number)
     refused = _post(client, number, "translation/review")
     assert refused.status_code == 409
     assert "still shows personal data" in refused.text
     assert "田中一郎" in refused.text
-    keep_district = _post(client, number, "translation/review", {"keep": "0:2:name"})
+    keep_district = _post(client, number, "translation/review", {"keep": "0:3:address"})
     assert keep_district.status_code == 409  # 田中一郎 is still in view
     _post(client, number, "redactions", {"field": "translation", "exact_text": "田中一郎"})
-    assert _post(client, number, "translation/review", {"keep": "0:2:name"}).status_code == 303
+    assert _post(client, number, "translation/review", {"keep": "0:3:address"}).status_code == 303
     assert _audit(app, number, "translation_suggestions_kept") == {
-        "spans": [{"start": 0, "end": 2, "kind": "name"}]
+        "spans": [{"start": 0, "end": 3, "kind": "address"}]
     }
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.receipt_number == number))
-        assert disclosure.public_translation(comment) == "赤堀の[非公開]さんの窓口を開けて。"
+        assert (
+            disclosure.public_translation(comment) == "境米岡の田んぼ道で[非公開]さんが困っている。"
+        )
     # showing the name again withdraws the review: nothing personal is published unreviewed
     with app.app_context():
         from portal.models.moderation import Redaction
@@ -686,7 +709,7 @@ def test_response_in_the_residents_language_or_in_japanese_with_a_note(
     )
     assert refused.status_code == 409  # not approved yet
     assert "参考にします。" in refused.get_data(as_text=True)
-    _post(client, number, "decide", {"decision": "approve"})
+    _approve(client, number)
     page = client.get(_page(number)).get_data(as_text=True)
     for label in ("反映する", "既に盛り込み済み", "今後の参考とする", "反映しない", "対象外"):
         assert label in page
@@ -732,7 +755,7 @@ def test_response_for_a_group_is_written_once_for_all_its_comments(
         db.session.commit()
     login_as("moderator")
     for number, _key in (first, second):
-        _post(client, number, "decide", {"decision": "approve"})
+        _approve(client, number)
     assert "for all 2 comments" in client.get(_page(first[0])).get_data(as_text=True)
     _post(
         client,
@@ -826,3 +849,25 @@ def test_every_action_refuses_anyone_but_a_moderator(app, client, login_as, rece
         assert response.status_code == (403 if role else 302)
     assert _status(app, number) == "received"
     assert not [a for a in _actions(app, number)]
+
+
+def test_approval_waits_until_each_suggestion_is_hidden_or_kept(app, client, login_as, received):
+    number, _key = received
+    login_as("moderator")
+    page = client.get(_page(number)).text
+    assert "2 suggestions still open" in page
+    # the likely ones are ticked in advance, their kinds named in words
+    assert re.search(r'value="[^"]+:phone" checked>', page)
+    assert "(Phone number)" in page
+    assert ":phone)" not in page
+    refused = _post(client, number, "decide", {"decision": "approve"})
+    assert refused.status_code == 409
+    assert "Personal-data suggestions are still open" in refused.text
+    assert _status(app, number) == "received"
+    phone = re.search(r'name="span" id="body-span-\d+" value="([^"]+:phone)"', page)[1]
+    assert _post(client, number, "redactions", {"field": "body", "span": phone}).status_code == 303
+    name = re.search(r'name="keep" id="keep-body-\d+" value="([^"]+:name)"', page)[1]
+    assert _post(client, number, "suggestions/keep", {"keep": name}).status_code == 303
+    assert "body_suggestions_kept" in _actions(app, number)
+    assert _post(client, number, "decide", {"decision": "approve"}).status_code == 303
+    assert _status(app, number) == "published"

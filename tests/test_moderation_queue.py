@@ -308,9 +308,13 @@ def test_bulk_decision_says_how_many_changed_and_which_did_not(client, login_as,
     ok = [add_comment(f"公園の意見{i}。") for i in range(3)]
     withdrawn = add_comment("取り下げた意見です。", status="withdrawn")
     login_as("moderator")
-    response = post_form(
-        client, QUEUE, QUEUE, {"decision": "approve", "ids": _ids(app, [*ok, withdrawn])}
+    chosen = {"decision": "approve", "ids": _ids(app, [*ok, withdrawn])}
+    asked = post_form(client, QUEUE, QUEUE, chosen)
+    # nothing changes before the moderator confirms the counts
+    assert "4 comments will be approved. Of these, 0 still have personal-data suggestions." in (
+        asked.text
     )
+    response = post_form(client, QUEUE, QUEUE, {**chosen, "confirmed": "1"})
     assert response.status_code == 200
     page = response.text
     assert "3 comments changed." in page
@@ -371,3 +375,21 @@ def test_bulk_rejection_under_four_eyes_rule_is_only_proposed(client, login_as, 
         assert comment.status == "under_review"
         assert comment.rejection_proposed_reason == "off_topic"
     assert "Rejection proposed" in client.get(QUEUE).text
+
+
+def test_bulk_approval_is_refused_whole_while_a_comment_has_unresolved_personal_data(
+    client, login_as, add_comment, app
+):
+    plain = add_comment("公園を増やしてください。")
+    private = add_comment("公園を増やして。連絡は090-1111-2222へ。", pii_suggestions=1)
+    login_as("moderator")
+    queue = client.get(QUEUE).text
+    assert "Personal data unresolved: 1" in queue  # the badge on the row
+    chosen = {"decision": "approve", "ids": _ids(app, [plain, private]), "confirmed": "1"}
+    response = post_form(client, QUEUE, QUEUE, chosen)
+    assert response.status_code == 409
+    assert "Nothing was approved. 1 of the 2 comments" in response.text
+    assert private in response.text
+    with app.app_context():
+        states = set(db.session.scalars(sa.select(Comment.status)))
+    assert states == {"received"}

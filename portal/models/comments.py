@@ -142,6 +142,9 @@ class Comment(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_groups.id"), index=True)
     pii_suggestions: Mapped[int] = mapped_column(Integer, default=0)
+    # Suggestions of the body a moderator confirmed are not personal data (a district read as
+    # a surname): JSON [[start, end, kind], ...]; with the hidden spans, what resolves them.
+    kept_suggestions: Mapped[str | None] = mapped_column(Text)
     # A moderator put this comment in its group, or took it out, by hand: automatic grouping
     # (on arrival and in a full regrouping) leaves it where the moderator left it.
     group_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -37,9 +37,22 @@ from portal.moderation.forms import (
     ResponseForm,
     TranslationForm,
 )
-from portal.moderation.labels import CHANNEL_LABELS, STATUS_LABELS, refusal_text
+from portal.moderation.labels import (
+    CHANNEL_LABELS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    kind_label,
+    refusal_text,
+)
 from portal.services import actions, audit
-from portal.services.moderation import pii, redaction, responses, translation
+from portal.services.moderation import (
+    personal_data,
+    pii,
+    redaction,
+    responses,
+    summary_drafts,
+    translation,
+)
 from portal.staff_access import audit_here, client_address, current_staff
 
 FRESH_PAPER = "moderation_fresh_paper"
@@ -144,11 +157,13 @@ def change_comment(
     return back(comment, anchor)
 
 
-def _suggestions(text: str, hidden: list[tuple[int, int]]):
-    """Suggestions for `text`, each marked whether an existing redaction already covers it."""
+def _suggestions(text: str, hidden: list[tuple[int, int]], kept=frozenset()):
+    """Suggestions for `text`, each marked whether an existing redaction already covers it (or
+    a moderator confirmed it is not personal data)."""
     result = []
     for suggestion in pii.suggest(text):
         covered = any(s <= suggestion.start and suggestion.end <= e for s, e in hidden)
+        covered = covered or (suggestion.start, suggestion.end, suggestion.kind) in kept
         result.append((suggestion, covered))
     return result
 
@@ -160,7 +175,11 @@ def _redaction_view(comment: Comment, field: str, text: str | None) -> dict:
     return {
         "segments": redaction.segments(text, spans) if text is not None else [],
         "redactions": rows,
-        "suggestions": _suggestions(text, spans) if text is not None else [],
+        "suggestions": _suggestions(
+            text, spans, personal_data.kept_in_body(comment) if field == "body" else frozenset()
+        )
+        if text is not None
+        else [],
     }
 
 
@@ -231,8 +250,12 @@ def _pop_fresh_paper(comment: Comment):
     return None
 
 
-def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms):
-    """The comment page; `forms` are forms posted with errors, shown again as they came."""
+def render_comment(
+    comment: Comment, status: int = 200, *, contact=None, use_draft: bool = False, **forms
+):
+    """The comment page; `forms` are forms posted with errors, shown again as they came.
+    `use_draft` fills the 要旨 field with the drafted summary (not saved until the moderator
+    saves the response)."""
     translation_row = translation.japanese_translation(comment)
     body = _redaction_view(comment, "body", comment.body)
     translated = _redaction_view(
@@ -248,11 +271,18 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
     )
     results = comment.measure.results_published_at
     existing = responses.response_for(comment)
+    summary_draft = summary_drafts.draft_for(comment)
+    built = _forms(comment, forms, translation_row, existing)
+    if use_draft and summary_draft and "response_form" not in forms:
+        built["response_form"].summary.data = summary_draft
     return (
         render_template(
             "moderation/comment.html",
             comment=comment,
             status_labels=STATUS_LABELS,
+            reason_labels=REASON_LABELS,
+            kind_label=kind_label,
+            open_count=len(personal_data.open_suggestions(comment)),
             channel_labels=CHANNEL_LABELS,
             contact=contact,
             has_contact=db.session.scalar(
@@ -285,7 +315,8 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
             history=audit.history_of("comment", comment.receipt_number),
             fresh_paper=_pop_fresh_paper(comment),
             method_machine=TranslationMethod.MACHINE,
-            **_forms(comment, forms, translation_row, existing),
+            summary_draft=summary_draft,
+            **built,
         ),
         status,
     )
@@ -294,7 +325,7 @@ def render_comment(comment: Comment, status: int = 200, *, contact=None, **forms
 @bp.route("/comments/<receipt>")
 def comment(receipt: str):
     """Everything about one comment that a moderator needs to decide on it."""
-    return render_comment(comment_or_404(receipt))
+    return render_comment(comment_or_404(receipt), use_draft=request.args.get("draft") == "summary")
 
 
 @bp.route("/comments/<receipt>/contact", methods=["POST"])

@@ -33,6 +33,7 @@ def _decide(comment, form, staff: Staff, decision: str, **kwargs):
             **staff.audit,
             expected_version=_expected_version(form),
             rejection_review=current_app.config["PORTAL_REJECTION_REVIEW"],
+            require_resolved=True,
             **kwargs,
         )
     except Conflict as conflict:

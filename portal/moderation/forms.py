@@ -81,6 +81,7 @@ class RedactionForm(FlaskForm):
             ("address", _l("Address")),
             ("phone", _l("Phone number")),
             ("email", _l("Email address")),
+            ("affiliation", _l("School or workplace")),
             ("other", _l("Other")),
         ],
         default="name",

@@ -16,6 +16,7 @@ from portal.moderation.queue import (
     bulk_decide,
     comment_page_url,
     measure_codes,
+    refuse_or_confirm,
     render_bulk_result,
     selected_ids,
 )
@@ -25,7 +26,7 @@ from portal.moderation.queue_forms import (
     MergeForm,
     state_choices,
 )
-from portal.services.moderation import campaigns
+from portal.services.moderation import campaigns, member_diff, personal_data
 from portal.services.moderation.review_queue import excerpt, group_sizes
 from portal.staff_access import client_address, current_staff
 
@@ -120,9 +121,24 @@ def _render_group(group: CampaignGroup, decision_form=None, status: int = 200, s
             states=dict(state_choices()),
             comment_link=comment_page_url,
             selected=set(selected),
+            open_counts=personal_data.open_counts(members),
+            diffs=_diffs(representative, members),
         ),
         status,
     )
+
+
+def _diffs(representative, members) -> dict[int, dict]:
+    """Each member's differences from the representative: folded pieces, and the counts."""
+    if representative is None:
+        return {}
+    found = {}
+    for member in members:
+        if member.id == representative.id:
+            continue
+        result = member_diff.diff(representative.body, member.body)
+        found[member.id] = {"result": result, "pieces": member_diff.collapsed(result)}
+    return found
 
 
 def _other_groups(group: CampaignGroup):
@@ -221,6 +237,27 @@ def group_merge(group_id: int):
     )  # fmt: skip
 
 
+@bp.route("/groups/<int:group_id>/apply-suggestions", methods=["POST"])
+def group_apply_suggestions(group_id: int):
+    """Hide the likely personal data (the suggestions ticked in advance) in every member."""
+    group = db.get_or_404(CampaignGroup, group_id)
+    if not GroupActionForm().validate():
+        abort(400)
+    members = campaigns.members(group)
+    changed, hidden = personal_data.apply_suggestions(
+        members, actor=current_staff(), ip=client_address(), now=utcnow()
+    )
+    left = sum(1 for count in personal_data.open_counts(members).values() if count)
+    message = _(
+        "%(hidden)s spans hidden in %(changed)s comments. %(left)s comments still have "
+        "suggestions to decide one by one.",
+        hidden=hidden,
+        changed=changed,
+        left=left,
+    )
+    return _group_action_done(group.id, message)
+
+
 @bp.route("/groups/<int:group_id>/decide", methods=["POST"])
 def group_decide(group_id: int):
     """One decision for every member of the group."""
@@ -229,5 +266,9 @@ def group_decide(group_id: int):
     if not form.validate():
         return _render_group(group, decision_form=form, status=422)
     member_ids = [m.id for m in campaigns.members(group)]
+    back = url_for("moderation.group", group_id=group.id)
+    stop = refuse_or_confirm(form, member_ids, request.path, back)
+    if stop is not None:
+        return stop
     result = bulk_decide(form, member_ids)
-    return render_bulk_result(result, url_for("moderation.group", group_id=group.id))
+    return render_bulk_result(result, back)

@@ -29,6 +29,26 @@ CHANNEL_LABELS = {
     Channel.EMAIL: _l("Email"),
     Channel.COUNTER: _l("At the counter"),
 }
+# What the personal-data suggestions and hidden spans are, in words (never the code).
+KIND_LABELS = {
+    "name": _l("Name"),
+    "address": _l("Address or place of residence"),
+    "phone": _l("Phone number"),
+    "email": _l("Email address"),
+    "postal_code": _l("Postal code"),
+    "my_number": _l("My Number"),
+    "car_plate": _l("Car number plate"),
+    "affiliation": _l("School or workplace"),
+    "other": _l("Other"),
+    "hidden_in_body": _l("Hidden in the comment"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """The name of a kind of personal data, in the staff member's language."""
+    return str(KIND_LABELS.get(kind, KIND_LABELS["other"]))
+
+
 REFUSAL_MESSAGES = {
     "withdrawn": _l("The resident has withdrawn this comment: it takes no decision."),
     "results_published": _l(
@@ -41,6 +61,10 @@ REFUSAL_MESSAGES = {
     ),
     "reason_required": _l("Choose a reason for the rejection."),
     "already": _l("The comment is already in this state."),
+    "unresolved_personal_data": _l(
+        "Personal-data suggestions are still open: hide each one, or confirm it is not personal "
+        "data, before approving."
+    ),
     "field": _l("Unknown text field."),
     "no_text": _l("There is no translation to redact yet."),
     "personal_data": _l(

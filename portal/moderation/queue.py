@@ -14,13 +14,15 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Measure
 from portal.moderation import bp
+from portal.moderation.labels import CHANNEL_LABELS
 from portal.moderation.queue_forms import (
     DecisionForm,
     QueueFilterForm,
     state_choices,
 )
 from portal.public.forms import language_choices
-from portal.services.moderation.decisions import BulkResult, decide_many
+from portal.services.moderation import personal_data
+from portal.services.moderation.decisions import BulkResult, decide_many, unresolved
 from portal.services.moderation.review_queue import (
     QueueFilters,
     excerpt,
@@ -43,6 +45,7 @@ def refusal_message(code: str) -> str:
         "already": _("It was already in that state."),
         "conflict": _("Someone else changed it in the meantime."),
         "not_found": _("It no longer exists."),
+        "unresolved_personal_data": _("Personal-data suggestions are still open."),
     }.get(code, _("It could not be changed."))
 
 
@@ -116,6 +119,8 @@ def _render_queue(decision_form: DecisionForm, selected: set[int], status: int =
             "excerpt": excerpt(comment.body, filters.query),
             "age": format_timedelta(now - comment.received_at, threshold=1.1),
             "group_size": page.group_sizes.get(comment.group_id),
+            # only what a moderator may still resolve: a comment with none found costs nothing
+            "open": len(personal_data.open_suggestions(comment)) if comment.pii_suggestions else 0,
         }
         for comment in page.comments
     ]
@@ -130,6 +135,7 @@ def _render_queue(decision_form: DecisionForm, selected: set[int], status: int =
             first_args=next_args if request.args.get("after") else None,
             states=dict(state_choices()),
             measure_codes=measure_codes(),
+            channel_labels=CHANNEL_LABELS,
             searching=bool(filters.query),
         ),
         status,
@@ -148,8 +154,39 @@ def queue():
     if not selected:
         decision_form.decision.errors.append(_("Select at least one comment."))
         return _render_queue(decision_form, set(), 422)
+    back = url_for("moderation.queue", **request.args)
+    stop = refuse_or_confirm(decision_form, selected, request.full_path.rstrip("?"), back)
+    if stop is not None:
+        return stop
     result = bulk_decide(decision_form, selected)
-    return render_bulk_result(result, url_for("moderation.queue", **request.args))
+    return render_bulk_result(result, back)
+
+
+def refuse_or_confirm(form: DecisionForm, comment_ids: list[int], action: str, back: str):
+    """Before approving many comments at once: refused, with the list, while any of them has
+    unresolved personal data; else a confirmation page that states the counts, unless this is
+    the confirmed post. None when the decision may go ahead."""
+    if form.decision.data != "approve":
+        return None
+    blocked = unresolved(comment_ids)
+    if blocked:
+        return render_template(
+            "moderation/bulk_refused.html",
+            blocked=blocked,
+            total=len(comment_ids),
+            back=back,
+            comment_link=comment_page_url,
+        ), 409
+    if request.form.get("confirmed") == "1":
+        return None
+    return render_template(
+        "moderation/bulk_confirm.html",
+        form=form,
+        ids=comment_ids,
+        action=action,
+        back=back,
+        open_count=0,
+    )
 
 
 def bulk_decide(form: DecisionForm, comment_ids: list[int]) -> BulkResult:
@@ -162,6 +199,7 @@ def bulk_decide(form: DecisionForm, comment_ids: list[int]) -> BulkResult:
         reason=form.reason.data or None,
         note=form.note.data,
         rejection_review=_rejection_review(),
+        require_resolved=True,
     )
     db.session.commit()
     log.info(

@@ -9,7 +9,7 @@ from portal.converters import parse_int
 from portal.moderation import bp
 from portal.moderation.comment import PageProblem, change_comment
 from portal.moderation.forms import ActionForm, RedactionForm
-from portal.services.moderation import redaction
+from portal.services.moderation import personal_data, redaction
 
 
 def _parse_spans(values: list[str]) -> list[tuple[int, int, str]] | None:
@@ -76,3 +76,21 @@ def comment_unredact(receipt: str, redaction_id: int):
         return _("The span is shown again.")
 
     return change_comment(receipt, ActionForm(), apply)
+
+
+@bp.route("/comments/<receipt>/suggestions/keep", methods=["POST"])
+def comment_keep_suggestions(receipt: str):
+    """Confirm ticked suggestions of the comment are not personal data (a place, a word)."""
+
+    def apply(comment, form, staff):
+        spans = _parse_spans(request.form.getlist("keep"))
+        if spans is None:
+            abort(400)
+        if not spans:
+            raise PageProblem(422, _("Tick what is not personal data."))
+        if comment.measure.results_published_at is not None:
+            raise PageProblem(409)
+        kept = personal_data.keep(comment, spans, **staff.audit)
+        return _("%(count)s suggestion(s) confirmed as not personal data.", count=kept)
+
+    return change_comment(receipt, ActionForm(), apply, anchor="#redaction-body")

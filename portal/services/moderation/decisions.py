@@ -7,6 +7,9 @@ Rules kept here, whatever screen or command asks:
   (SQLAlchemy's version counter catches the race between check and write as well);
 - with the four-eyes rule on (`rejection_review=True`), a rejection is only proposed; it takes
   effect when a *different* moderator confirms it;
+- a comment with personal-data suggestions nobody resolved (hidden, or confirmed not to be
+  personal data) is not approved (`personal_data.open_suggestions`); a selection or a group
+  with one such comment is refused whole (`unresolved`), with the list;
 - every decision writes an audit record in the caller's transaction.
 """
 
@@ -23,6 +26,7 @@ from portal.models import Comment, CommentStatus
 from portal.models.comments import RejectionReason
 from portal.models.staff import StaffUser
 from portal.services import actions, audit
+from portal.services.moderation import personal_data
 
 
 class Decision(enum.StrEnum):
@@ -66,7 +70,9 @@ class BulkResult:
     unchanged: list[tuple[str, str]] = field(default_factory=list)  # (receipt number, code)
 
 
-def _check_allowed(comment: Comment, decision: Decision, actor: StaffUser, now: datetime) -> None:
+def _check_allowed(
+    comment: Comment, decision: Decision, actor: StaffUser, now: datetime, require_resolved: bool
+) -> None:
     if comment.status == CommentStatus.WITHDRAWN:
         raise DecisionRefused("withdrawn")
     results = comment.measure.results_published_at
@@ -77,6 +83,12 @@ def _check_allowed(comment: Comment, decision: Decision, actor: StaffUser, now: 
             raise DecisionRefused("no_proposal")
         if decision is Decision.CONFIRM_REJECTION and comment.rejection_proposed_by_id == actor.id:
             raise DecisionRefused("same_moderator")
+    if (
+        require_resolved
+        and decision is Decision.APPROVE
+        and personal_data.open_suggestions(comment)
+    ):
+        raise DecisionRefused("unresolved_personal_data")
 
 
 def decide(
@@ -90,12 +102,16 @@ def decide(
     reason: str | None = None,
     note: str | None = None,
     rejection_review: bool = False,
+    require_resolved: bool = False,
 ) -> str:
-    """Apply one decision to one comment; returns the comment's status afterwards."""
+    """Apply one decision to one comment; returns the comment's status afterwards.
+
+    `require_resolved` (every staff screen passes it) refuses an approval while personal-data
+    suggestions are unresolved."""
     decision = Decision(decision)
     if expected_version is not None and comment.version != expected_version:
         raise Conflict(comment)
-    _check_allowed(comment, decision, actor, now)
+    _check_allowed(comment, decision, actor, now, require_resolved)
     if decision is Decision.REJECT and reason not in set(RejectionReason):
         raise DecisionRefused("reason_required")
     proposal_only = decision is Decision.REJECT and rejection_review
@@ -153,6 +169,22 @@ def decide(
     return comment.status
 
 
+def unresolved(comment_ids: list[int]) -> list[tuple[str, int]]:
+    """(receipt number, open suggestions) of each comment that may not be approved yet because
+    personal data is unresolved, in id order: a selection or group holding one is refused."""
+    comments = db.session.scalars(
+        select(Comment).where(Comment.id.in_(comment_ids)).order_by(Comment.id)
+    ).all()
+    found = []
+    for comment in comments:
+        if comment.status in (CommentStatus.WITHDRAWN, CommentStatus.PUBLISHED):
+            continue  # no approval would change it
+        count = len(personal_data.open_suggestions(comment))
+        if count:
+            found.append((comment.receipt_number, count))
+    return found
+
+
 def decide_many(
     comment_ids: list[int],
     decision: str,
@@ -163,6 +195,7 @@ def decide_many(
     reason: str | None = None,
     note: str | None = None,
     rejection_review: bool = False,
+    require_resolved: bool = False,
 ) -> BulkResult:
     """One decision for many comments. Each is checked on its own: the result lists every
     comment that changed and every one that did not, with the reason."""
@@ -184,6 +217,7 @@ def decide_many(
                 reason=reason,
                 note=note,
                 rejection_review=rejection_review,
+                require_resolved=require_resolved,
             )
         except DecisionRefused as refusal:
             result.unchanged.append((comment.receipt_number, refusal.code))
