@@ -79,4 +79,6 @@ def test_moderator_finds_a_two_character_word_and_approves_it(app, desk, live_se
     desk.check("input[name=ids] >> nth=0")
     desk.select_option("select[name=decision]", "approve")
     desk.click("button.primary >> text=Apply to the selected comments")
+    assert "1 comment will be approved." in desk.inner_text("main")
+    desk.click("button.primary >> text=Approve 1 comment")
     assert "1 comment changed." in desk.inner_text("main")
