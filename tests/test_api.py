@@ -48,6 +48,9 @@ def test_openapi_document_is_generated_from_the_code(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert "GET /api/v1/consultations/{slug}/results/rows" in html.unescape(page.text)
+    # names in the descriptions read as code, not as Markdown's backticks
+    assert "<code>next_cursor</code>" in page.text
+    assert "`" not in page.text
 
 
 def test_consultations_are_paged_by_stable_cursors(client):

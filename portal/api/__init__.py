@@ -9,10 +9,13 @@ serialiser as the open-data files, through the disclosure allow-lists.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, current_app, render_template
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import csrf, limiter
@@ -91,6 +94,16 @@ def init_app(app: Flask) -> None:
     )
     api.register_blueprint(bp)
     app.register_blueprint(docs_bp)
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+@docs_bp.app_template_filter("inline_code")
+def inline_code(text: str | None) -> Markup:
+    """Descriptions mark names with backticks (as OpenAPI readers expect Markdown); the page
+    shows them as code, everything else escaped."""
+    return Markup(_BACKTICKED.sub(r"<code>\1</code>", str(escape(text or ""))))  # noqa: S704 (escaped first)
 
 
 @docs_bp.route("/docs")
