@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.schemas import (
+    SLUG_PATTERN,
     CommentPage,
     ConsultationListQuery,
     ConsultationPage,
@@ -21,7 +22,6 @@ from portal.api.schemas import (
     PageQuery,
     ResultsSchema,
     RowPage,
-    SLUG_PATTERN,
 )
 from portal.database import JAPAN, utcnow
 from portal.extensions import db

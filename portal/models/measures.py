@@ -11,10 +11,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Select,
     String,
     Text,
     UniqueConstraint,
-    Select,
     inspect,
     select,
 )
