@@ -50,13 +50,16 @@ def measure_or_404(slug: str) -> Measure:
     return db.first_or_404(query.options(lazyload(Measure.texts)))
 
 
-def comment_form(**kwargs) -> CommentForm:
-    """The comment form with this city's length limit and contact rules, bound to the request."""
+def comment_form(measure: Measure | None = None, **kwargs) -> CommentForm:
+    """The comment form with this city's length limit and contact rules, bound to the request;
+    with `measure`, it offers the measure's paragraphs to choose from."""
     form = CommentForm(
         max_length=current_app.config["PORTAL_COMMENT_MAX_LENGTH"],
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
         **kwargs,
     )
+    if measure is not None:
+        form.offer_parts(measure, g.portal_locale.tag)
     if request.method != "POST":
         form.language.data = default_comment_language(g.portal_locale.tag)
     if not valid_submission_token(form.submission_token.data):

@@ -57,7 +57,7 @@ def measure_page(slug: str) -> str:
 
     def build() -> tuple[str, datetime | None]:
         measure = measure_or_404(slug)
-        form = comment_form()
+        form = comment_form(measure)
         form.submission_token.data = tokens["submission"]
         page, _status = render_measure(measure, form, now=now)
         return page, next_change([measure], now)
