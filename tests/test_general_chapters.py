@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import RECEIPT, csrf_token_from, post_form, set_period
+from conftest import RECEIPT, post_form, set_period
 
 from portal.extensions import db
 from portal.i18n import LOCALES
@@ -52,7 +52,8 @@ def test_the_home_page_lists_the_chapters_before_the_priority_areas(client):
     assert chapters < page.index('id="area-1"')
     for slug in CHAPTERS:
         assert page.index(f'href="/vi/measures/{slug}"') > chapters
-    assert "Lời mở đầu" in page and "Phương châm cơ bản" in page
+    assert "Lời mở đầu" in page
+    assert "Phương châm cơ bản" in page
 
 
 def test_a_chapter_page_in_easy_japanese_has_furigana(client):
@@ -155,7 +156,7 @@ def test_a_paragraph_that_does_not_exist_is_refused_and_the_text_kept(app, clien
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Vui lòng chọn một trong các lựa chọn." in page or "lựa chọn" in page
+    assert "Vui lòng chọn một trong các lựa chọn." in page
     assert html.escape(VI_COMMENT, quote=False) in page
     for hostile in ("paragraph:II:1", "<script>", "paragraph:III:0", "paragraph:III:１"):
         assert (

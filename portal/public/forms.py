@@ -199,7 +199,9 @@ class CommentForm(FlaskForm):
             measure,
             locale,
             whole,
-            lambda number, start: _("Paragraph %(num)s: %(start)s", num=number, start=start),
+            lambda number, start: _(
+                "Paragraph %(number)s: %(paragraph)s", number=number, paragraph=start
+            ),
         )
 
     def comment_input(self) -> CommentInput:

@@ -36,13 +36,10 @@ def add_demo_chapter_comments(now: datetime) -> list[int]:
     """Submit the demo comments on open general chapters, once (none are added when any
     chapter already has a comment); returns the new comments' ids for the arrival job."""
     chapters = {
-        m.code: m
-        for m in db.session.scalars(select(Measure).where(Measure.kind == KIND_CHAPTER))
+        m.code: m for m in db.session.scalars(select(Measure).where(Measure.kind == KIND_CHAPTER))
     }
     already = db.session.scalar(
-        select(Comment.id)
-        .where(Comment.measure_id.in_([m.id for m in chapters.values()]))
-        .limit(1)
+        select(Comment.id).where(Comment.measure_id.in_([m.id for m in chapters.values()])).limit(1)
     )
     if already is not None:
         return []
