@@ -17,8 +17,11 @@ from portal.services.sanitize import strip_marks
 
 _RUBY_MARK = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 _GLOSSARY_MARK = re.compile(r"\[\[[a-z0-9-]+\|([^\]]+)\]\]")
-# How much of a paragraph names it in a list: enough to recognise, short enough for a phone.
+# How much of a paragraph names it in a list: enough to recognise, short enough for a phone
+# (a Chinese or Japanese character carries about as much as a word of four or five letters).
 FIRST_WORDS = 24
+FIRST_WORDS_SPACED = 48
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 class UnknownPart(ValueError):
@@ -55,11 +58,12 @@ def first_words(paragraph: str, locale: str) -> str:
     text = _GLOSSARY_MARK.sub(r"\1", paragraph)
     text = _RUBY_MARK.sub(r"\1(\2)", text) if locale == "ja-x-easy" else strip_marks(text)
     text = " ".join(text.split())
-    if len(text) <= FIRST_WORDS:
+    limit = FIRST_WORDS if _CJK.search(text[:FIRST_WORDS]) else FIRST_WORDS_SPACED
+    if len(text) <= limit:
         return text
-    cut = text[:FIRST_WORDS]
+    cut = text[:limit]
     # Latin and Devanagari scripts: end on a whole word when there is one to end on.
-    if " " in cut[FIRST_WORDS // 2 :]:
+    if " " in cut[limit // 2 :]:
         cut = cut.rsplit(" ", 1)[0]
     # Never cut inside an easy-Japanese reading.
     if cut.count("(") > cut.count(")"):
