@@ -222,3 +222,9 @@ def test_portal_demo_has_a_general_chapter_comment(app, runner, monkeypatch):
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 2
+
+
+def test_a_chapter_page_speaks_of_the_chapter_not_a_measure(client):
+    page = client.get("/vi/measures/intro").get_data(as_text=True)
+    assert "Thời gian lấy ý kiến cho chương này chưa được công bố." in page
+    assert "biện pháp này" not in page
