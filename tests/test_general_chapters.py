@@ -121,6 +121,12 @@ def test_resident_comments_on_a_chapter_and_the_city_publishes_its_results(
     assert data is not None
     annex = client.get("/vi/measures/policy/results/comments").get_data(as_text=True)
     assert VI_COMMENT in annex
+    for suffix in ("csv", "json"):
+        download = client.get(f"/vi/measures/policy/results.{suffix}")
+        assert download.status_code == 200, suffix
+        assert "委託先のサービスの質を確認しながら進めます。" in download.get_data(as_text=True)
+    feed = client.get("/vi/feeds/results.atom").get_data(as_text=True)
+    assert "/vi/measures/policy/results" in feed
 
 
 def test_chapters_come_first_in_the_api_with_their_slugs(client):
@@ -228,3 +234,23 @@ def test_a_chapter_page_speaks_of_the_chapter_not_a_measure(client):
     page = client.get("/vi/measures/intro").get_data(as_text=True)
     assert "Thời gian lấy ý kiến cho chương này chưa được công bố." in page
     assert "biện pháp này" not in page
+
+
+def test_an_admin_edits_a_chapter_like_a_measure_and_the_seed_keeps_it(
+    app, client, login_as, runner
+):
+    login_as("admin")
+    admin_page = "/staff/admin/measures/II?locale=vi"
+    assert "II" in client.get("/staff/admin/measures").text
+    title, paragraphs = _chapter_text(app, "II", "vi")
+    edited = {
+        "title": "Phương châm cơ bản (bản sửa)",
+        "summary": "Tóm tắt.",
+        "body": "\n\n".join(paragraphs),
+        "action": "save",
+    }
+    assert post_form(client, admin_page, admin_page, edited).status_code == 302
+    assert "Phương châm cơ bản (bản sửa)" in client.get("/vi/measures/policy").text
+    result = runner.invoke(args=["seed"])
+    assert "kept measure II vi" in result.output
+    assert "Phương châm cơ bản (bản sửa)" in client.get("/vi/measures/policy").text
