@@ -163,6 +163,7 @@ def test_a_paragraph_that_does_not_exist_is_refused_and_the_text_kept(app, clien
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Vui lòng chọn một trong các lựa chọn." in page
+    assert 'href="#proposed_part"' in page  # the error summary leads to the field
     assert html.escape(VI_COMMENT, quote=False) in page
     for hostile in ("paragraph:II:1", "<script>", "paragraph:III:0", "paragraph:III:１"):
         assert (
