@@ -48,7 +48,7 @@ def build_app(url: str):
 
 
 def seed(app, count: int) -> None:
-    """`count` comments over 30 days on 32 measures, inserted in batches."""
+    """`count` comments over 30 days on the 32 measures and 3 general chapters, in batches."""
     rng = random.Random(2026)
     with app.app_context():
         measures = list(db.session.scalars(sa.select(Measure.id).order_by(Measure.id)))

@@ -127,7 +127,7 @@ def api_cost(requests: int) -> None:
             "open data results.json": "/ja/measures/1-1/results.json",
             "measure page /ja/measures/1-1": "/ja/measures/1-1",
             "API one consultation": "/api/v1/consultations/1-1",
-            "API consultations (32)": "/api/v1/consultations?limit=50",
+            "API consultations (35)": "/api/v1/consultations?limit=50",
             "Atom feed (all)": "/ja/feeds/all.atom",
         }
         for label, path in paths.items():

@@ -112,7 +112,7 @@ def _comment_form_again(status: int, notice: str):
         measure = measure_or_404(request.view_args["slug"])
     except NotFound as error:
         return handle_http_error(error)
-    return render_measure(measure, comment_form(), status, notice)
+    return render_measure(measure, comment_form(measure), status, notice)
 
 
 def handle_server_error(error: Exception):

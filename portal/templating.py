@@ -14,6 +14,7 @@ from portal.database import JAPAN
 from portal.i18n import LOCALES, current_locale
 from portal.models.measures import SOURCE_LOCALE, PeriodState
 from portal.services.resident.furigana import add_furigana
+from portal.services.resident.proposed_parts import proposed_part_of
 from portal.services.sanitize import glossary_keys, render_content, strip_marks
 
 
@@ -153,3 +154,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(strip_marks, "plain")
     app.add_template_filter(glossary_keys, "glossary_keys")
     app.add_template_filter(format_decimal, "number")
+    app.add_template_filter(proposed_part_of, "proposed_part")

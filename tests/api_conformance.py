@@ -197,6 +197,7 @@ def main() -> int:
         workdir = Path(directory)
         app = fresh_app(workdir)
         publish_sample_results(app)
+        publish_sample_results(app, "II")
         with served(app) as url:
             result = run_schemathesis(url, options.max_examples, workdir)
     print(result.stdout)

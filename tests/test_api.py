@@ -16,8 +16,10 @@ from portal.services.disclosure import PUBLIC_ANNEX_FIELDS, PUBLIC_RESULT_ROW_FI
 
 @pytest.fixture
 def published(app):
-    """1-(1)'s results published (a withheld phone number, a campaign of three, a rejection)."""
+    """1-(1)'s and chapter II's results published (a withheld phone number, a campaign of
+    three, a rejection)."""
     publish_sample_results(app)
+    publish_sample_results(app, "II")
     return "/api/v1/consultations/1-1/results"
 
 
@@ -55,12 +57,14 @@ def test_openapi_document_is_generated_from_the_code(client):
 
 def test_consultations_are_paged_by_stable_cursors(client):
     first = client.get("/api/v1/consultations?limit=10&lang=pt-BR").get_json()
-    assert [item["code"] for item in first["items"]][:3] == ["1-(1)", "1-(2)", "1-(3)"]
-    assert first["items"][0]["language"] == "pt-BR"
-    assert first["items"][0]["links"]["page"] == "http://localhost/pt-BR/measures/1-1"
+    # the general chapters first, then the measures in the outline's order
+    codes = ["I", "II", "III", "1-(1)", "1-(2)", "1-(3)"]
+    assert [item["code"] for item in first["items"]][:6] == codes
+    assert first["items"][3]["language"] == "pt-BR"
+    assert first["items"][3]["links"]["page"] == "http://localhost/pt-BR/measures/1-1"
     everything = _all_items(client, "/api/v1/consultations?limit=10")
-    assert len(everything) == 32
-    assert len({item["code"] for item in everything}) == 32
+    assert len(everything) == 35
+    assert len({item["code"] for item in everything}) == 35
     # the same cursor gives the same page
     again = client.get(first["links"]["next"]).get_json()
     assert again == client.get(first["links"]["next"]).get_json()

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.i18n import LOCALES, match_accept_language
 from portal.models import AreaText, GlossaryText, Measure, MeasureText
 from portal.services.content.catalogs import catalog_stats, po_path
-from portal.services.content.outline import load_outline
+from portal.services.content.outline import load_chapters, load_outline
 from portal.services.content.seed import CONTENT_DIR, load_content_files, outline_as_content
 
 TAGS = [locale.tag for locale in LOCALES]
@@ -136,26 +136,29 @@ def test_missing_translation_falls_back_to_japanese(tmp_path, monkeypatch):
 
 
 def test_content_files_match_the_outline():
-    source = outline_as_content(load_outline())
+    source = outline_as_content(load_outline(), load_chapters())
     documents = load_content_files(source, CONTENT_DIR)
     assert sorted(documents) == sorted(TAGS)
+    assert sorted(source["chapters"]) == ["I", "II", "III"]
     marks = re.compile(r"\[\[([a-z-]+)\|")
     for tag, doc in documents.items():
-        for code, measure in source["measures"].items():
-            translated = doc["measures"][code]
-            assert translated["title"], (tag, code)
-            assert translated["summary"], (tag, code)
-            assert len(translated["body"]) == len(measure["body"]), (tag, code)
-            for original, paragraph in zip(measure["body"], translated["body"], strict=True):
-                assert sorted(marks.findall(original)) == sorted(marks.findall(paragraph)), (
-                    tag,
-                    code,
-                )
+        for section in ("chapters", "measures"):
+            for code, measure in source[section].items():
+                translated = doc[section][code]
+                assert translated["title"], (tag, code)
+                assert translated["summary"], (tag, code)
+                assert len(translated["body"]) == len(measure["body"]), (tag, code)
+                for original, paragraph in zip(measure["body"], translated["body"], strict=True):
+                    assert sorted(marks.findall(original)) == sorted(marks.findall(paragraph)), (
+                        tag,
+                        code,
+                    )
 
 
 def test_every_measure_area_and_term_exists_in_all_nine_locales(app):
     with app.app_context():
-        for model, per_locale in ((MeasureText, 32), (AreaText, 5), (GlossaryText, 13)):
+        # 32 measures and the 3 general chapters
+        for model, per_locale in ((MeasureText, 35), (AreaText, 5), (GlossaryText, 13)):
             rows = db.session.execute(
                 sa.select(model.locale, sa.func.count()).group_by(model.locale)
             ).all()

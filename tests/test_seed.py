@@ -34,7 +34,15 @@ def test_glossary_notes_belong_to_the_measure_that_uses_them():
 def test_seed_loads_the_outline(app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(PriorityArea.id))) == 5
-        assert db.session.scalar(sa.select(sa.func.count(Measure.id))) == 32
+        assert db.session.scalar(sa.select(sa.func.count(Measure.id))) == 35
+        chapters = db.session.scalars(
+            sa.select(Measure).where(Measure.area_id.is_(None)).order_by(Measure.number)
+        ).all()
+        assert [(m.code, m.kind, m.text("ja").title) for m in chapters] == [
+            ("I", "chapter", "はじめに"),
+            ("II", "chapter", "基本方針"),
+            ("III", "chapter", "推進方法"),
+        ]
         assert db.session.scalar(sa.select(sa.func.count(GlossaryTerm.id))) == 13
         measure = db.session.scalar(sa.select(Measure).where(Measure.code == "5-(5)"))
         text = measure.text("ja")
@@ -68,7 +76,8 @@ def test_seed_repairs_edited_text(app):
 
 def test_seed_can_open_comment_periods(app, runner):
     result = runner.invoke(args=["seed", "--open-days", "30"])
-    assert "32 comment periods opened" in result.output
+    # 32 measures and the 3 general chapters
+    assert "35 comment periods opened" in result.output
     again = runner.invoke(args=["seed", "--open-days", "30"])
     assert "0 comment periods opened" in again.output
 

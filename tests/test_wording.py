@@ -446,6 +446,7 @@ NOT_COUNTS = {
     "row": "a results row's number: it names one row",
     "measure": "a measure's code and title",
     "title": "a measure's title",
+    "paragraph": "the first words of a paragraph, naming it",
     "axe": "the version of axe-core a test run used",
     "browser": "the version of the browser a test run used",
 }

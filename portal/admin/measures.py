@@ -14,7 +14,7 @@ from portal.admin.forms import EndPeriodForm, MeasureTextForm, PeriodForm
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.i18n import BY_TAG, LOCALES
-from portal.models import Measure, PriorityArea
+from portal.models import Measure
 from portal.models.measures import SOURCE_LOCALE, PeriodRuleError
 from portal.services import audit
 from portal.services.content import measure_admin
@@ -23,9 +23,10 @@ from portal.staff_access import client_address, current_staff
 
 @bp.route("/measures")
 def measures():
-    """Every measure with its period and the translations that need review."""
-    areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
-    return render_template("admin/measures.html", areas=areas, now=utcnow())
+    """Every general chapter and measure with its period and the translations that need
+    review."""
+    measures = db.session.scalars(select(Measure).order_by(*Measure.outline_order())).all()
+    return render_template("admin/measures.html", measures=measures, now=utcnow())
 
 
 def _period_form_for(measure: Measure) -> PeriodForm:

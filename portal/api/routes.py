@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.schemas import (
+    SLUG_PATTERN,
     CommentPage,
     ConsultationListQuery,
     ConsultationPage,
@@ -24,8 +25,8 @@ from portal.api.schemas import (
 )
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
-from portal.models import Measure, PriorityArea
-from portal.public.routes import _SLUG
+from portal.models import Measure
+from portal.models.measures import select_by_slug
 from portal.services.disclosure import results_are_public
 from portal.services.resident.pages import content_version, page_cache
 from portal.services.results.files import LICENCE
@@ -36,8 +37,8 @@ SLUG_PARAMETER = {
     "in": "path",
     "name": "slug",
     "required": True,
-    "description": "The measure's code as in URLs: 1-(5) is 1-5",
-    "schema": {"type": "string", "pattern": "^[0-9]{1,3}-[0-9]{1,3}$"},
+    "description": "The code as in URLs: 1-(5) is 1-5; chapters I-III are intro, policy, method",
+    "schema": {"type": "string", "pattern": SLUG_PATTERN},
 }
 IF_NONE_MATCH = {
     "in": "header",
@@ -118,8 +119,8 @@ def _consultation(measure: Measure, lang: str, now) -> dict:
     return {
         "code": measure.code,
         "slug": measure.slug,
-        "kind": "measure",
-        "area": measure.area.number,
+        "kind": measure.kind,
+        "area": measure.area.number if measure.area else None,
         "number": measure.number,
         "language": text.locale,
         "title": text.title,
@@ -142,9 +143,7 @@ def _consultation(measure: Measure, lang: str, now) -> dict:
 
 
 def _measures() -> list[Measure]:
-    return db.session.scalars(
-        select(Measure).join(Measure.area).order_by(PriorityArea.number, Measure.number)
-    ).all()
+    return db.session.scalars(select(Measure).order_by(*Measure.outline_order())).all()
 
 
 def _cached_json(key: tuple, build) -> Response:
@@ -164,7 +163,7 @@ def _cached_json(key: tuple, build) -> Response:
 
 
 def _position(measure: Measure) -> int:
-    return measure.area.number * 1000 + measure.number
+    return measure.sort_key
 
 
 @bp.route("/consultations")
@@ -172,7 +171,8 @@ def _position(measure: Measure) -> int:
 @bp.response(200, ConsultationPage)
 @paged
 def consultations(lang: str, limit: int, cursor: str | None = None):
-    """The consultations (the outline's measures) with their periods, in order of code."""
+    """The consultations (the outline's general chapters, then its measures) with their
+    periods, in the outline's order."""
     after = _after(cursor)
 
     def build(now):
@@ -187,14 +187,8 @@ def consultations(lang: str, limit: int, cursor: str | None = None):
 
 
 def _measure_or_404(slug: str) -> Measure:
-    match = _SLUG.fullmatch(slug)
-    if not match:
-        abort(404, message="No consultation has this code.")
-    measure = db.session.scalar(
-        select(Measure)
-        .join(Measure.area)
-        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
-    )
+    query = select_by_slug(slug)
+    measure = None if query is None else db.session.scalar(query)
     if measure is None:
         abort(404, message="No consultation has this code.")
     return measure

@@ -13,7 +13,8 @@ from portal.services.disclosure import PUBLIC_ANNEX_FIELDS, PUBLIC_RESULT_ROW_FI
 
 LOCALE_TAGS = [locale.tag for locale in LOCALES]
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-SLUG_PATTERN = r"^[0-9]{1,3}-[0-9]{1,3}$"
+# A measure's "area-number" (1-5 for 1-(5)) or a general chapter's word (intro, policy, method).
+SLUG_PATTERN = r"^([0-9]{1,3}-[0-9]{1,3}|intro|policy|method)$"
 CATEGORIES = ["reflected", "already_included", "for_reference", "not_reflected", "out_of_scope"]
 
 
@@ -104,12 +105,20 @@ class ConsultationLinks(ma.Schema):
 
 
 class ConsultationSchema(ma.Schema):
-    """A consultation: a measure of the outline open (or to be opened) for comment."""
+    """A consultation: a measure or a general chapter of the outline open (or to be opened)
+    for comment."""
 
-    code = _text("The measure's code, e.g. 1-(1)")
-    slug = fields.String(required=True, metadata={"description": "The code in URLs, e.g. 1-1"})
-    kind = fields.String(required=True, validate=validate.OneOf(["measure"]))
-    area = fields.Integer(required=True, metadata={"description": "Priority area number"})
+    code = _text("The measure's code, e.g. 1-(1), or the chapter's, I, II or III")
+    slug = fields.String(
+        required=True,
+        metadata={"description": "The code in URLs, e.g. 1-1; a chapter's: intro, policy, method"},
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(["measure", "chapter"]))
+    area = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Priority area number (null for a general chapter)"},
+    )
     number = fields.Integer(required=True)
     language = fields.String(required=True, validate=validate.OneOf(LOCALE_TAGS))
     title = _text("Title in `language` (Japanese when not translated)")

@@ -15,7 +15,9 @@ from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models import Measure
 from portal.services import audit
+from portal.services.content.demo_chapters import add_demo_chapter_comments
 from portal.services.content.seed import SeedReport, seed_outline
+from portal.services.resident.arrival import after_arrival
 
 
 def open_unscheduled_measures(days: int) -> int:
@@ -101,7 +103,10 @@ def demo_command(port: int, host: str) -> None:
     upgrade()
     report, opened = seed_and_audit("portal demo", 30)
     demo_accounts = ensure_demo_accounts()
+    chapter_comments = add_demo_chapter_comments(utcnow())
     db.session.commit()
+    for comment_id in chapter_comments:
+        after_arrival(current_app._get_current_object(), comment_id)
     echo_seed_report(report, opened)
     click.echo("Demo staff accounts (log in at /staff/login; demo only, never in production):")
     for email, role, password in demo_accounts:

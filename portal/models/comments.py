@@ -145,6 +145,9 @@ class Comment(db.Model):
     # Suggestions of the body a moderator confirmed are not personal data (a district read as
     # a surname): JSON [[start, end, kind], ...]; with the hidden spans, what resolves them.
     kept_suggestions: Mapped[str | None] = mapped_column(Text)
+    # The part of the text the resident said their comment is about, a proposal the moderator
+    # confirms: "paragraph:<code>:<n>" (n from 1) or "measure:<code>"; None when not said.
+    proposed_part: Mapped[str | None] = mapped_column(String(40))
     # A moderator put this comment in its group, or took it out, by hand: automatic grouping
     # (on arrival and in a full regrouping) leaves it where the moderator left it.
     group_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

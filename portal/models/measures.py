@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Select,
     String,
     Text,
     UniqueConstraint,
@@ -23,6 +25,17 @@ from portal.extensions import db
 
 SOURCE_LOCALE = "ja"
 MINIMUM_PERIOD = timedelta(days=30)
+
+# What a consultation is about: a numbered measure of a priority area, or one of the outline's
+# general chapters (I はじめに, II 基本方針, III 推進方法), which belong to no area.
+KIND_MEASURE = "measure"
+KIND_CHAPTER = "chapter"
+# A chapter's URL slug, by its number. Words rather than digits: they cannot be mistaken for a
+# measure's "area-number" slug (an area 0 does not exist), and they read the same in every locale.
+CHAPTER_SLUGS = {1: "intro", 2: "policy", 3: "method"}
+CHAPTER_NUMBERS = {slug: number for number, slug in CHAPTER_SLUGS.items()}
+# Their codes, as the outline numbers them (Measure.code).
+CHAPTER_CODES = ("I", "II", "III")
 
 
 class PeriodRuleError(ValueError):
@@ -83,13 +96,15 @@ class AreaText(db.Model):
 
 
 class Measure(db.Model):
-    """A numbered measure of the outline, e.g. 1-(1), and the period it is open for comment."""
+    """A numbered measure of the outline, e.g. 1-(1), or a general chapter (kind "chapter",
+    code I, II or III, no area), and the period it is open for comment."""
 
     __tablename__ = "measures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("priority_areas.id"))
+    kind: Mapped[str] = mapped_column(String(10), default=KIND_MEASURE, server_default=KIND_MEASURE)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("priority_areas.id"))
     number: Mapped[int]
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -97,15 +112,32 @@ class Measure(db.Model):
     # The public comment rule asks for at least 30 days; a shorter period states why, publicly.
     short_period_reason: Mapped[str | None] = mapped_column(Text)
 
-    area: Mapped[PriorityArea] = relationship(back_populates="measures")
+    area: Mapped[PriorityArea | None] = relationship(back_populates="measures")
     texts: Mapped[list[MeasureText]] = relationship(
         back_populates="measure", cascade="all, delete-orphan", lazy="selectin"
     )
 
     @property
+    def is_chapter(self) -> bool:
+        """True for a general chapter of the outline (no priority area)."""
+        return self.kind == KIND_CHAPTER
+
+    @property
     def slug(self) -> str:
-        """URL form of the code: 1-(1) becomes 1-1."""
+        """URL form of the code: 1-(1) becomes 1-1; chapter II becomes ``policy``."""
+        if self.is_chapter:
+            return CHAPTER_SLUGS[self.number]
         return f"{self.area.number}-{self.number}"
+
+    @property
+    def sort_key(self) -> int:
+        """The outline's order: the general chapters first, then area by area."""
+        return self.number if self.is_chapter else self.area.number * 1000 + self.number
+
+    @classmethod
+    def outline_order(cls) -> tuple:
+        """ORDER BY clauses for the outline's order (chapters, with no area, first)."""
+        return (cls.area_id.is_not(None), cls.area_id, cls.number)
 
     def text(self, locale: str) -> MeasureText:
         """Title, summary and body in `locale` (Japanese when not translated)."""
@@ -180,6 +212,28 @@ class Measure(db.Model):
             raise PeriodRuleError("short_without_reason")
         self.opens_at, self.closes_at = opens_at, closes_at
         self.short_period_reason = short_reason if closes_at - opens_at < MINIMUM_PERIOD else None
+
+
+# ASCII digits only, and short: str.isdigit() accepts "²" and "①", which int() refuses, and a
+# 20-digit number overflows the database's integer column.
+_MEASURE_SLUG = re.compile(r"([0-9]{1,3})-([0-9]{1,3})", re.ASCII)
+
+
+def select_by_slug(slug: str) -> Select | None:
+    """The query for the measure or chapter whose URL slug is `slug` (``1-5`` for 1-(5),
+    ``policy`` for chapter II); None when `slug` cannot be one."""
+    if slug in CHAPTER_NUMBERS:
+        return select(Measure).where(
+            Measure.kind == KIND_CHAPTER, Measure.number == CHAPTER_NUMBERS[slug]
+        )
+    match = _MEASURE_SLUG.fullmatch(slug or "")
+    if not match:
+        return None
+    return (
+        select(Measure)
+        .join(Measure.area)
+        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
+    )
 
 
 class MeasureText(db.Model):

@@ -21,7 +21,7 @@ from portal.services.resident.arrival import read_unanalysed
 def regroup(measure_code: str | None) -> None:
     """Recompute the automatic campaign groups (confirmed groups and manual moves stay), after
     reading the language and personal data of comments that arrived with no job queue."""
-    query = select(Measure).order_by(Measure.area_id, Measure.number)
+    query = select(Measure).order_by(*Measure.outline_order())
     if measure_code:
         query = query.where(Measure.code == measure_code)
     measures = db.session.scalars(query).all()

@@ -58,9 +58,7 @@ def comment_page_url(receipt: str) -> str | None:
 
 def measure_codes() -> dict[int, str]:
     # Plain (id, code) rows: Measure objects would load every locale's text as well.
-    rows = db.session.execute(
-        select(Measure.id, Measure.code).order_by(Measure.area_id, Measure.number)
-    )
+    rows = db.session.execute(select(Measure.id, Measure.code).order_by(*Measure.outline_order()))
     return dict(rows.all())
 
 

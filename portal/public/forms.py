@@ -21,7 +21,9 @@ from wtforms import (
 from wtforms.validators import StopValidation, ValidationError
 
 from portal.i18n import LOCALES
+from portal.models import Measure
 from portal.models.comments import AgeBand, District, Position, RespondentType
+from portal.services.resident import proposed_parts
 from portal.services.resident.submission import CommentInput, ContactInput
 from portal.services.sanitize import (
     clean_line,
@@ -62,6 +64,17 @@ class ChoiceField(_ChoiceMixin, SelectField):
 
 class RadioChoiceField(_ChoiceMixin, RadioField):
     """Radio buttons whose invalid choices get a translated error."""
+
+
+class OptionalChoiceField(ChoiceField):
+    """A drop-down that may be left out of the request (a form rendered before it was offered):
+    nothing sent means nothing chosen; anything else must be one of the choices."""
+
+    def pre_validate(self, form) -> None:
+        if not self.data:
+            self.data = ""
+            return
+        super().pre_validate(form)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -115,6 +128,8 @@ class CommentForm(FlaskForm):
     """A comment on one measure, with who is commenting and optional contact details."""
 
     body = TextAreaField(_l("Your comment"))
+    # Offered only on a text of several paragraphs (see offer_parts); removed otherwise.
+    proposed_part = OptionalChoiceField(_l("Which part is your comment about?"))
     language = ChoiceField(_l("Language of your comment"))
     respondent_type = RadioChoiceField(
         _l("Your connection to Isesaki City"),
@@ -173,10 +188,27 @@ class CommentForm(FlaskForm):
             (Position.NEITHER, _("neither agree nor disagree")),
         ]
 
+    def offer_parts(self, measure: Measure, locale: str) -> None:
+        """Let the resident say which paragraph of `measure` the comment is about, in
+        `locale`, when its text has several; otherwise the form does not ask."""
+        if not proposed_parts.offers_parts(measure):
+            del self.proposed_part
+            return
+        whole = _("The whole chapter") if measure.is_chapter else _("The whole measure")
+        self.proposed_part.choices = proposed_parts.choices(
+            measure,
+            locale,
+            whole,
+            lambda number, start: _(
+                "Paragraph %(number)s: %(paragraph)s", number=number, paragraph=start
+            ),
+        )
+
     def comment_input(self) -> CommentInput:
         """What the resident sent, as the submission service takes it."""
         return CommentInput(
             body=self.body.data,
+            proposed_part=self.proposed_part.data if "proposed_part" in self else None,
             declared_language=self.language.data,
             respondent_type=self.respondent_type.data,
             age_band=self.age_band.data,

@@ -9,7 +9,6 @@ after a refused request). Views parse the request, call a service, commit, rende
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import abort, current_app, g, render_template, request, session
@@ -19,7 +18,8 @@ from sqlalchemy.orm import lazyload
 from portal.database import utcnow
 from portal.extensions import db
 from portal.i18n import BY_TAG
-from portal.models import GlossaryTerm, Measure, PriorityArea
+from portal.models import GlossaryTerm, Measure
+from portal.models.measures import select_by_slug
 from portal.public import bp
 from portal.public.forms import CommentForm, default_comment_language
 from portal.services.resident.submission import new_submission_token, valid_submission_token
@@ -40,32 +40,26 @@ def add_locale(endpoint, values):
         values["lang_code"] = g.portal_locale.tag
 
 
-# ASCII digits only, and short: str.isdigit() accepts "²" and "①", which int() refuses, and a
-# 20-digit number overflows the database's integer column.
-_SLUG = re.compile(r"([0-9]{1,3})-([0-9]{1,3})", re.ASCII)
-
-
 def measure_or_404(slug: str) -> Measure:
-    """The measure whose URL slug is `slug` (``1-5`` for 1-(5)), or a 404 page."""
-    match = _SLUG.fullmatch(slug)
-    if not match:
+    """The measure whose URL slug is `slug` (``1-5`` for 1-(5), ``policy`` for chapter II),
+    or a 404 page."""
+    query = select_by_slug(slug)
+    if query is None:
         abort(404)
     # Texts load when a page uses them: storing a comment needs only the period.
-    return db.first_or_404(
-        select(Measure)
-        .join(Measure.area)
-        .where(PriorityArea.number == int(match[1]), Measure.number == int(match[2]))
-        .options(lazyload(Measure.texts))
-    )
+    return db.first_or_404(query.options(lazyload(Measure.texts)))
 
 
-def comment_form(**kwargs) -> CommentForm:
-    """The comment form with this city's length limit and contact rules, bound to the request."""
+def comment_form(measure: Measure | None = None, **kwargs) -> CommentForm:
+    """The comment form with this city's length limit and contact rules, bound to the request;
+    with `measure`, it offers the measure's paragraphs to choose from."""
     form = CommentForm(
         max_length=current_app.config["PORTAL_COMMENT_MAX_LENGTH"],
         require_contact=current_app.config["PORTAL_REQUIRE_CONTACT"],
         **kwargs,
     )
+    if measure is not None:
+        form.offer_parts(measure, g.portal_locale.tag)
     if request.method != "POST":
         form.language.data = default_comment_language(g.portal_locale.tag)
     if not valid_submission_token(form.submission_token.data):

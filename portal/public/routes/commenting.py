@@ -20,6 +20,7 @@ from portal.public.routes.pages import measure_page
 from portal.services import jobs
 from portal.services.disclosure import own_text_for_author
 from portal.services.resident.arrival import after_arrival
+from portal.services.resident.proposed_parts import UnknownPart
 from portal.services.resident.submission import (
     EmptyComment,
     PeriodNotOpen,
@@ -45,7 +46,7 @@ def measure(slug: str):
     if request.method != "POST":  # GET, and HEAD, which must not run the submission
         return measure_page(slug)
     measure = measure_or_404(slug)
-    form = comment_form()
+    form = comment_form(measure)
     now = utcnow()
     if not measure.accepts_comments(now):
         return render_measure(
@@ -80,7 +81,7 @@ def measure(slug: str):
         comment_id, receipt_number = comment.id, comment.receipt_number
         language, code = comment.declared_language, measure.code
         db.session.commit()
-    except (PeriodNotOpen, EmptyComment):
+    except (PeriodNotOpen, EmptyComment, UnknownPart):
         db.session.rollback()
         return render_measure(measure, form, 409, _("Your comment could not be accepted."))
     except SQLAlchemyError as error:

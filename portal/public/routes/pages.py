@@ -12,7 +12,8 @@ from sqlalchemy import select
 from portal.database import utcnow
 from portal.extensions import db
 from portal.i18n import preferred_locale
-from portal.models import PriorityArea
+from portal.models import Measure, PriorityArea
+from portal.models.measures import KIND_CHAPTER
 from portal.public import bp, root_bp
 from portal.public.routes import comment_form, glossary, measure_or_404, render_measure
 from portal.services.resident.furigana import add_furigana
@@ -30,13 +31,20 @@ def root():
 
 @bp.route("/")
 def index():
-    """The five priority areas and their measures, each with the state of its comment period."""
+    """The general chapters, then the five priority areas and their measures, each with the
+    state of its comment period."""
     now = utcnow()
 
     def build() -> tuple[str, datetime | None]:
         areas = db.session.scalars(select(PriorityArea).order_by(PriorityArea.number)).all()
-        page = render_template("public/index.html", areas=areas, now=now, glossary=glossary())
-        return page, next_change((m for area in areas for m in area.measures), now)
+        chapters = db.session.scalars(
+            select(Measure).where(Measure.kind == KIND_CHAPTER).order_by(Measure.number)
+        ).all()
+        page = render_template(
+            "public/index.html", chapters=chapters, areas=areas, now=now, glossary=glossary()
+        )
+        measures = [*chapters, *(m for area in areas for m in area.measures)]
+        return page, next_change(measures, now)
 
     return _published_page(("index",), now, {}, build)
 
@@ -49,7 +57,7 @@ def measure_page(slug: str) -> str:
 
     def build() -> tuple[str, datetime | None]:
         measure = measure_or_404(slug)
-        form = comment_form()
+        form = comment_form(measure)
         form.submission_token.data = tokens["submission"]
         page, _status = render_measure(measure, form, now=now)
         return page, next_change([measure], now)

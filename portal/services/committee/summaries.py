@@ -28,6 +28,7 @@ from portal.models import (
     Measure,
     PriorityArea,
 )
+from portal.models.measures import CHAPTER_CODES, CHAPTER_NUMBERS, select_by_slug
 
 PENDING_STATUSES = (CommentStatus.RECEIVED, CommentStatus.UNDER_REVIEW)
 
@@ -94,10 +95,12 @@ def scope_for_area(area: PriorityArea) -> Scope:
 
 
 def find_measure(slug_or_code: str) -> Measure | None:
-    """A measure by its URL slug (1-5) or its code (1-(5))."""
+    """A measure by its URL slug (1-5, or policy for a chapter) or its code (1-(5), II)."""
     text = (slug_or_code or "").strip()[:12]
-    if "(" in text:
+    if "(" in text or text in CHAPTER_CODES:
         return db.session.scalar(select(Measure).where(Measure.code == text))
+    if text in CHAPTER_NUMBERS:
+        return db.session.scalar(select_by_slug(text))
     area_text, _sep, number_text = text.partition("-")
     area_number, number = parse_int(area_text), parse_int(number_text)
     if area_number is None or number is None:
@@ -258,9 +261,7 @@ class MeasureLine:
 
 def overview() -> list[MeasureLine]:
     """Every measure with its figures, in the outline's order."""
-    measures = db.session.scalars(
-        select(Measure).join(Measure.area).order_by(PriorityArea.number, Measure.number)
-    ).all()
+    measures = db.session.scalars(select(Measure).order_by(*Measure.outline_order())).all()
     return [MeasureLine(m, figures_for(scope_for_measure(m))) for m in measures]
 
 

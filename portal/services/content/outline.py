@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.models.measures import CHAPTER_CODES
 from portal.services.sanitize import strip_marks
 
 OUTLINE_PATH = Path(__file__).resolve().parents[2] / "content" / "outline-2020.ja.txt"
@@ -39,6 +40,11 @@ _MEASURE_RE = re.compile(r"^\((\d)\) (\S.*)$")
 _NOTE_RE = re.compile(r"^※「(.+)」$")
 _MARKER_RE = re.compile(r"\^\{\*\}|\[※\]|※")
 _CHAPTER_IV_START = "<概念図>"
+# The general chapters: "I はじめに", "Ⅱ 基本方針", "Ⅲ 推進方法" (the outline mixes Latin letters
+# and Roman numeral characters), up to chapter IV. Their <見出し> lines head the next paragraph.
+_CHAPTER_RE = re.compile(r"^(I|Ⅰ|II|Ⅱ|III|Ⅲ|IV|Ⅳ) (\S.*)$")
+_CHAPTER_NUMERALS = {"I": 1, "Ⅰ": 1, "II": 2, "Ⅱ": 2, "III": 3, "Ⅲ": 3, "IV": 4, "Ⅳ": 4}
+_SUBHEADING_RE = re.compile(r"^<(.+)>$")
 
 
 @dataclass
@@ -70,6 +76,18 @@ class Measure(Section):
     def code(self) -> str:
         """The code the outline uses, e.g. ``1-(1)``."""
         return f"{self.area}-({self.number})"
+
+
+@dataclass
+class Chapter(Section):
+    """A general chapter before the priority areas (I はじめに, II 基本方針, III 推進方法)."""
+
+    number: int = 0
+
+    @property
+    def code(self) -> str:
+        """The chapter's number as the outline writes it: ``I``, ``II``, ``III``."""
+        return CHAPTER_CODES[self.number - 1]
 
 
 @dataclass
@@ -122,6 +140,37 @@ def parse_outline(text: str) -> list[Area]:
         elif current is not None:
             current.paragraphs.append(_mark_terms(line))
     return areas
+
+
+def parse_chapters(text: str) -> list[Chapter]:
+    """Return the general chapters I-III: their titles and paragraphs; a sub-heading such as
+    <推進方法> is kept in 〈〉 at the start of the paragraph it heads (one with no text under
+    it, a diagram's caption, is left out)."""
+    lines = [line.strip() for line in text[: text.index(_CHAPTER_IV_START)].splitlines()]
+    chapters: list[Chapter] = []
+    heading: str | None = None
+    for line in lines:
+        if not line:
+            continue
+        if match := _CHAPTER_RE.match(line):
+            number = _CHAPTER_NUMERALS[match[1]]
+            if number > 3:
+                break
+            chapters.append(Chapter(title=match[2], number=number))
+            heading = None
+        elif not chapters:
+            continue  # the cover and the table of contents
+        elif match := _SUBHEADING_RE.match(line):
+            heading = match[1]
+        else:
+            chapters[-1].paragraphs.append(f"〈{heading}〉{line}" if heading else line)
+            heading = None
+    return chapters
+
+
+def load_chapters(path: Path = OUTLINE_PATH) -> list[Chapter]:
+    """The general chapters of the outline file shipped with the portal."""
+    return parse_chapters(path.read_text(encoding="utf-8"))
 
 
 def load_outline(path: Path = OUTLINE_PATH) -> list[Area]:

@@ -30,9 +30,15 @@ from portal.models import (
     MeasureText,
     PriorityArea,
 )
-from portal.models.measures import SOURCE_LOCALE
+from portal.models.measures import KIND_CHAPTER, SOURCE_LOCALE
 from portal.services import audit
-from portal.services.content.outline import Area, first_sentence, load_outline
+from portal.services.content.outline import (
+    Area,
+    Chapter,
+    first_sentence,
+    load_chapters,
+    load_outline,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 # Audit actions that mean "an admin wrote this text": the seed never overwrites such a text.
@@ -72,9 +78,22 @@ class SeedReport:
         return bool(self.created or self.updated)
 
 
-def outline_as_content(areas: list[Area]) -> dict:
+def outline_as_content(areas: list[Area], chapters: list[Chapter] = ()) -> dict:
     """The parsed Japanese outline in the same shape as a locale content file."""
-    doc: dict = {"locale": SOURCE_LOCALE, "areas": {}, "measures": {}, "glossary": {}}
+    doc: dict = {
+        "locale": SOURCE_LOCALE,
+        "chapters": {},
+        "areas": {},
+        "measures": {},
+        "glossary": {},
+    }
+    for chapter in chapters:
+        doc["chapters"][chapter.code] = {
+            "title": chapter.title,
+            # A sub-heading 〈…〉 opens chapter III's first paragraph; the summary starts after it.
+            "summary": first_sentence(chapter.paragraphs[0].split("〉", 1)[-1]),
+            "body": chapter.paragraphs,
+        }
     for area in areas:
         doc["areas"][str(area.number)] = {"title": area.title, "intro": area.paragraphs}
         for section in (area, *area.measures):
@@ -97,7 +116,7 @@ def load_content_files(source: dict, content_dir: Path = CONTENT_DIR) -> dict[st
         tag = path.stem
         if doc.get("locale") != tag:
             raise ContentError(f"{path.name}: 'locale' must be {tag!r}")
-        for section in ("areas", "measures", "glossary"):
+        for section in ("chapters", "areas", "measures", "glossary"):
             missing = set(source[section]) - set(doc.get(section, {}))
             extra = set(doc.get(section, {})) - set(source[section])
             if missing or extra:
@@ -165,6 +184,29 @@ class _Run:
         )
         return "updated"
 
+    def upsert_measure_texts(self, row: Measure, documents: dict[str, dict], section: str):
+        """Every locale's title, summary and body of a measure or chapter from `section` of
+        the content files; a translation an admin kept is flagged when the Japanese changed."""
+        outcomes = {}
+        for locale, doc in documents.items():
+            entry = doc[section][row.code]
+            outcomes[locale] = self.upsert(
+                row.texts,
+                MeasureText,
+                ("measure", row.code),
+                locale,
+                {
+                    "title": entry["title"],
+                    "summary": entry["summary"],
+                    "body": "\n\n".join(entry["body"]),
+                },
+            )
+        if outcomes[SOURCE_LOCALE] == "updated":
+            # A translation an admin wrote no longer follows the new Japanese text.
+            for text in row.texts:
+                if outcomes.get(text.locale) == "kept":
+                    text.needs_review = True
+
 
 def seed_outline(
     content_dir: Path = CONTENT_DIR, *, via: str = "portal seed", now: datetime | None = None
@@ -172,11 +214,20 @@ def seed_outline(
     """Create or update areas, measures and glossary from the outline and the locale files,
     keeping every text an admin edited; each overwrite is audited as done by `via`."""
     areas = load_outline()
-    documents = load_content_files(outline_as_content(areas), content_dir)
+    chapters = load_chapters()
+    documents = load_content_files(outline_as_content(areas, chapters), content_dir)
     run = _Run(SeedReport(), admin_edits(), via, now or utcnow())
     area_rows = {row.number: row for row in db.session.scalars(select(PriorityArea))}
     measure_rows = {row.code: row for row in db.session.scalars(select(Measure))}
     term_rows = {row.key: row for row in db.session.scalars(select(GlossaryTerm))}
+
+    for chapter in chapters:
+        chapter_row = measure_rows.get(chapter.code)
+        if chapter_row is None:
+            chapter_row = Measure(code=chapter.code, kind=KIND_CHAPTER, number=chapter.number)
+            db.session.add(chapter_row)
+            run.report.created += 1
+        run.upsert_measure_texts(chapter_row, documents, "chapters")
 
     for area in areas:
         area_row = area_rows.get(area.number)
@@ -199,25 +250,7 @@ def seed_outline(
                 measure_row = Measure(code=measure.code, area=area_row, number=measure.number)
                 db.session.add(measure_row)
                 run.report.created += 1
-            outcomes = {}
-            for locale, doc in documents.items():
-                entry = doc["measures"][measure.code]
-                outcomes[locale] = run.upsert(
-                    measure_row.texts,
-                    MeasureText,
-                    ("measure", measure.code),
-                    locale,
-                    {
-                        "title": entry["title"],
-                        "summary": entry["summary"],
-                        "body": "\n\n".join(entry["body"]),
-                    },
-                )
-            if outcomes[SOURCE_LOCALE] == "updated":
-                # A translation an admin wrote no longer follows the new Japanese text.
-                for text in measure_row.texts:
-                    if outcomes.get(text.locale) == "kept":
-                        text.needs_review = True
+            run.upsert_measure_texts(measure_row, documents, "measures")
 
     for key in documents[SOURCE_LOCALE]["glossary"]:
         term_row = term_rows.get(key)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.database import JAPAN
 from portal.extensions import db
-from portal.models import Comment, CommentStatus, PriorityArea
+from portal.models import Comment, CommentStatus
 from portal.models.measures import Measure
 from portal.models.moderation import CityResponse, CommentMeasureLink
 from portal.services.disclosure.rules import Disclosure, Redactions, disclose
@@ -55,9 +55,8 @@ def committee_disclosures(
             Comment.group_id,
         )
         .join(Measure, Measure.id == Comment.measure_id)
-        .join(PriorityArea, PriorityArea.id == Measure.area_id)
         .where(Comment.status == CommentStatus.PUBLISHED, in_scope(scope))
-        .order_by(PriorityArea.number, Measure.number, Comment.id)
+        .order_by(*Measure.outline_order(), Comment.id)
         .execution_options(yield_per=batch_size)
     )
     if only_ids is not None:
@@ -88,7 +87,7 @@ def committee_disclosures(
             select(CommentMeasureLink.comment_id, Measure.code)
             .join(Measure, Measure.id == CommentMeasureLink.measure_id)
             .where(CommentMeasureLink.comment_id.in_(ids))
-            .order_by(Measure.area_id, Measure.number)
+            .order_by(*Measure.outline_order())
         ):
             links.setdefault(cid, []).append(code)
         for row in rows:

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import Comment, ContactDetails, Measure, PriorityArea, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.models.submissions import SubmissionToken
+from portal.services.resident import proposed_parts
 from portal.services.sanitize import clean_line, clean_text, has_visible_text
 
 _RECEIPT_NUMBER = re.compile(r"PC-[0-9]{4}-[0-9]{6,12}", re.ASCII)
@@ -67,6 +68,8 @@ class CommentInput:
     channel: str = "web"
     # Paper comments: the day the city received them, which decides whether they were in time.
     received_at: datetime | None = None
+    # The part of the text the resident says the comment is about (see proposed_parts).
+    proposed_part: str | None = None
 
 
 def new_submission_token() -> str:
@@ -125,6 +128,7 @@ def submit_comment(
     body = clean_text(data.body)
     if not has_visible_text(body):
         raise EmptyComment
+    proposed_part = proposed_parts.check(measure, data.proposed_part)
     access_key = new_access_key()
     comment = Comment(
         measure_id=measure.id,
@@ -134,6 +138,7 @@ def submit_comment(
         age_band=data.age_band or None,
         district=data.district or None,
         position=data.position or None,
+        proposed_part=proposed_part,
         access_key_hash=hash_access_key(access_key),
         channel=data.channel,
         received_at=data.received_at or now,
