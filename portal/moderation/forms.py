@@ -113,7 +113,9 @@ class ResponseForm(FlaskForm):
         _l("Translation of the response into the comment's language"),
         validators=[Optional(), Length(max=8000)],
     )
-    template = SelectField(_l("Use a saved response"), choices=[], validate_choice=False)
+    template = SelectField(
+        _l("Use a saved response"), choices=[], validate_choice=False, id="response-template"
+    )
 
 
 class LinkForm(FlaskForm):
