@@ -49,7 +49,7 @@ CHANNELS = {
     Channel.WEB: _l("Web form"),
     Channel.POST: _l("Post"),
     Channel.FAX: _l("Fax"),
-    Channel.EMAIL: _l("Email"),
+    Channel.EMAIL: _l("Email (channel)"),
     Channel.COUNTER: _l("At the counter"),
 }
 LANGUAGES = {

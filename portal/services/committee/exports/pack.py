@@ -25,7 +25,7 @@ from portal.services.disclosure.snapshot import Results
 from portal.services.staff_words import DIMENSIONS, SUMMARY_STATES, japanese, word
 
 TITLE = "伊勢崎市行政改革大綱 パブリックコメント 委員会資料"
-NO_CATEGORY = "対応区分 未記入"
+NO_CATEGORY = "未記入"
 RESULTS_HEADERS = ("番号", "該当箇所", "意見の要旨", "同趣旨の件数", "対応区分", "市の考え方")
 
 
@@ -136,12 +136,12 @@ def build_pack(scope) -> Pack:
                 code=measure.code,
                 title=measure.text("ja").title,
                 people=results.figures.people,
-                items=results.figures.published,
+                items=results.figures.comments,
                 lines=lines,
             )
         )
         pack.people += results.figures.people
-        pack.items += results.figures.published
+        pack.items += results.figures.comments
         for line in lines:
             categories[line.category] += line.count
             parts[line.part] += line.count

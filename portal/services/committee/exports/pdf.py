@@ -63,10 +63,7 @@ def render_html(scope) -> str:
     """The meeting pack as HTML (what WeasyPrint lays out)."""
     pack = build_pack(scope)
     titles = figure_titles()
-    charts = [
-        (titles["states"], bar_chart(titles["states"], pack.states[1:])),
-        (titles["category"], bar_chart(titles["category"], pack.by_category)),
-    ]
+    charts = [(titles["states"], bar_chart(titles["states"], pack.states[1:]))]
     return render_template(
         "exports/committee_pdf.html",
         pack=pack,

@@ -56,7 +56,7 @@ def _summary(book, sheet, pack, styles) -> None:
     sheet.write_datetime(2, 1, pack.generated.replace(tzinfo=None), styles["datetime"])
     sheet.write_string(3, 0, "提出者数(施策ごとの合計)")
     sheet.write_number(3, 1, pack.people)
-    sheet.write_string(4, 0, "意見件数(掲載する意見)")
+    sheet.write_string(4, 0, "意見件数(施策ごとの合計)")
     sheet.write_number(4, 1, pack.items)
     row = 5
     if pack.figures.scope.kind != "all":
