@@ -89,6 +89,7 @@ SENTENCES = {
     "password_set_by_link": _l("%(who)s set a password through a link."),
     "second_factor_enrolled": _l("%(who)s set up the second login step."),
     "second_factor_replaced": _l("%(who)s replaced the second login step."),
+    "second_factor_reset": _l("%(who)s reset the second login step of %(object)s."),
     "passkey_added": _l("%(who)s added a passkey."),
     "passkey_removed": _l("%(who)s removed a passkey."),
     "passkey_refused": _l("A passkey of %(object)s was refused."),
