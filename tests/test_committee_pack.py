@@ -413,8 +413,8 @@ def test_history_is_written_as_sentences(client, login_as, receipts, app):
     history = page[page.index('id="history-heading"') :]
     assert "comment_reject" not in history
     assert "rejection_proposed" not in history
-    # Four eyes: one moderator's rejection is a proposal, and the history says so in words.
-    assert f"{name}さんが{receipts['pending']}の不掲載を提案しました" in history
+    assert f"{name}さんが{receipts['pending']}を不掲載にしました" in history
+    assert "理由: 宣伝・営利目的" in history
     assert "{&#34;" not in history
     audit = client.get("/staff/admin/audit").text
     assert "さんが" in audit
