@@ -89,7 +89,8 @@ POSITIONS = {"agree": _l("Agrees"), "disagree": _l("Disagrees"), "neither": _l("
 # 対応区分: the official words of Japanese results, the same in every language.
 RESPONSE_CATEGORIES = dict(CATEGORY_LABELS_JA)
 VALUES = {
-    "state": {**COMMENT_STATES, **SUMMARY_STATES},
+    "status": COMMENT_STATES,  # a comment's stored state
+    "state": SUMMARY_STATES,  # a committee count (received, pending = received + on hold)
     "reason": REASONS,
     "channel": CHANNELS,
     "language": LANGUAGES,
@@ -136,5 +137,5 @@ def word(dimension: str, value, in_japanese: bool = False) -> str:
 
 
 def state_word(status: str, in_japanese: bool = False) -> str:
-    """A stored state's or a committee count's word."""
-    return word("state", status, in_japanese)
+    """A comment's stored state in words."""
+    return word("status", status, in_japanese)
