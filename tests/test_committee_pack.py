@@ -442,3 +442,19 @@ def test_every_audit_action_in_the_code_has_a_sentence():
     assert "account_disabled" in found
     missing = sorted(found - set(SENTENCES))
     assert not missing, f"audit actions without a sentence: {missing}"
+
+
+def test_each_comment_behind_a_number_shows_its_own_state(client, login_as, receipts):
+    login_as("committee")
+    client.get("/staff/language/ja")
+    page = client.get("/staff/committee/comments?measure=1-1&state=received").text
+    for key, word in (
+        ("pending", "未処理"),
+        ("held", "保留中"),
+        ("rejected", "不掲載"),
+        ("withdrawn", "取り下げ"),
+        ("redacted", "掲載"),
+    ):
+        row = page[page.index(receipts[key]) :]
+        row = row[: row.index("</tr>")]
+        assert f"<td>{word}</td>" in row, key
