@@ -458,3 +458,19 @@ def test_each_comment_behind_a_number_shows_its_own_state(client, login_as, rece
         row = page[page.index(receipts[key]) :]
         row = row[: row.index("</tr>")]
         assert f"<td>{word}</td>" in row, key
+
+
+@needs_poppler
+def test_measure_page_shows_the_packs_figures_in_the_same_words(
+    client, login_as, receipts, tmp_path
+):
+    login_as("committee")
+    client.get("/staff/language/ja")
+    page = client.get("/staff/committee/measures/1-1").text
+    headline = re.search(r"(\d+)人から(\d+)件", page)
+    assert headline
+    cover = _pages(client.get("/staff/committee/export/pdf?measure=1-1").get_data(), tmp_path)[0]
+    assert headline.group(0) in cover
+    for heading in ("対応区分別", "該当箇所別"):
+        assert heading in page
+    assert "反映する" in page

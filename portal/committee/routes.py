@@ -30,6 +30,7 @@ from portal.services.committee.exports import packs
 from portal.services.committee.exports import pdf as pdf_export
 from portal.services.committee.exports.csv import CsvExport, EncodingReport
 from portal.services.committee.exports.json import json_chunks
+from portal.services.committee.exports.pack import build_pack
 from portal.services.committee.exports.xlsx import TooManyRows, write_xlsx
 from portal.services.disclosure import committee_disclosures
 from portal.services.staff_words import state_word
@@ -163,6 +164,7 @@ def _scope_page(scope, title: str, template: str, **extra):
     return render_template(
         template,
         title=title,
+        pack=build_pack(scope, with_terms=False),
         themes=themes.frequent_terms(scope),
         pagination=pagination,
         items=items,

@@ -110,8 +110,9 @@ def scope_name(scope) -> str:
     return "全施策" if scope.kind == "all" else "、".join(scope.measure_codes)
 
 
-def build_pack(scope) -> Pack:
-    """Gather the meeting pack of `scope` (a `summaries.Scope`)."""
+def build_pack(scope, with_terms: bool = True) -> Pack:
+    """Gather the meeting pack of `scope` (a `summaries.Scope`); the committee's page shows
+    its figures without the terms (it has its own list)."""
     figures = figures_for(scope)
     pack = Pack(
         title=TITLE,
@@ -149,7 +150,7 @@ def build_pack(scope) -> Pack:
     pack.by_part = sorted(parts.items(), key=lambda kv: kv[0])
     pack.by_channel = _counted("channel", figures.by["channel"])
     pack.by_language = _counted("language", figures.by["language"])
-    pack.terms = themes.frequent_terms(scope)
+    pack.terms = themes.frequent_terms(scope) if with_terms else None
     return pack
 
 
