@@ -15,9 +15,11 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from committee_data import SECRETS, plant
+from conftest import REDIS_URL
 
 from portal.extensions import db
 from portal.models import AuditRecord, CampaignGroup, Comment
+from portal.services import jobs
 from portal.services.committee import themes
 from portal.services.committee.exports import packs
 from portal.services.committee.exports import pdf as pdf_export
@@ -244,6 +246,24 @@ def test_pack_being_made_refreshes_and_is_only_its_owners(
     login_as("committee")
     assert client.get(f"/staff/committee/packs/{token}").status_code == 404
     assert client.get("/staff/committee/packs/..%2F..%2Fsecret").status_code == 404
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (CI's PostgreSQL pass has it)")
+def test_with_redis_the_pack_waits_for_the_worker(client, login_as, receipts, monkeypatch, app):
+    app.config.update(PORTAL_JOBS="rq", PORTAL_JOBS_REDIS_URL=REDIS_URL)
+    with app.app_context():
+        jobs.queue().empty()
+    login_as("committee")
+    monkeypatch.setattr(pdf_export, "WEB_LIMIT", 3)
+    status_page = client.get("/staff/committee/export/pdf?measure=1-1").location
+    waiting = client.get(status_page).text
+    assert 'http-equiv="refresh"' in waiting
+    assert client.get(status_page + "/file").status_code == 404
+    jobs.run_worker(app, burst=True)
+    assert 'http-equiv="refresh"' not in client.get(status_page).text
+    download = client.get(status_page + "/file")
+    assert download.get_data().startswith(b"%PDF")
+    download.close()
 
 
 def test_no_committee_screen_tells_a_member_to_run_a_command():
