@@ -112,6 +112,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PORTAL_RESULTS_PDF_CACHE": os.environ.get(
             "PORTAL_RESULTS_PDF_CACHE", os.path.join(instance_path, "results-pdf")
         ),
+        # Where the committee's large meeting packs are made by the job queue and kept for a day.
+        "PORTAL_COMMITTEE_PACK_DIR": os.environ.get(
+            "PORTAL_COMMITTEE_PACK_DIR", os.path.join(instance_path, "committee-packs")
+        ),
         # A results table longer than this is drawn as PDF in the background, not in the request.
         "PORTAL_RESULTS_PDF_INLINE_ROWS": int(
             os.environ.get("PORTAL_RESULTS_PDF_INLINE_ROWS", "200")

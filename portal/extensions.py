@@ -9,6 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.widgets import HiddenInput
 
 from portal.database import Base
 from portal.i18n import PortalDomain
@@ -23,6 +25,17 @@ class PortalBabel(Babel):
         """The one message domain of the portal."""
         return PortalDomain()
 
+
+class _TokenWithoutId(HiddenInput):
+    """A staff page often holds several forms: their CSRF tokens must not all carry
+    id="csrf_token" (ids are unique in a page; nothing refers to the token by id)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
+
+
+CSRFTokenField.widget = _TokenWithoutId()
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

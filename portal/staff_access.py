@@ -193,6 +193,10 @@ def init_app(app: Flask) -> None:
     app.after_request(staff_headers)
     # Menus link only to staff areas that exist in this installation.
     app.context_processor(lambda: {"staff_endpoints": app.view_functions})
+    # Codes in words on every staff page: one set of words (services/staff_words.py).
+    from portal.services.staff_words import word
+
+    app.add_template_global(word, "staff_word")
     if app.config["PORTAL_ENV"] == "production" and not app.config["PORTAL_REQUIRE_SECOND_FACTOR"]:
         logging.getLogger("portal").warning(
             "PORTAL_REQUIRE_SECOND_FACTOR is off: staff can log in with a password alone"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from portal.admin import bp
 from portal.admin.forms import AuditFilterForm
 from portal.converters import int_arg
-from portal.services import audit
+from portal.services import audit, audit_words
 
 AUDIT_PAGE_SIZE = 50
 
@@ -23,7 +23,9 @@ def _pretty(details: str) -> str:
 def audit_log():
     """The audit log, newest first, filtered by who, action, object and time range."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All"))] + [(a, a) for a in audit.recorded_values("action")]
+    form.action.choices = [("", _("All"))] + [
+        (a, audit_words.action_name(a)) for a in audit.recorded_values("action")
+    ]
     form.object_type.choices = [("", _("All"))] + [
         (t, t) for t in audit.recorded_values("object_type")
     ]
@@ -53,3 +55,9 @@ def audit_log():
         ),
         200 if valid or not request.args else 422,
     )
+
+
+@bp.app_template_global()
+def audit_entries(records) -> list[audit_words.Entry]:
+    """Audit records as sentences, for the audit log and every page's history."""
+    return audit_words.entries(list(records))

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -21,16 +22,19 @@ from sqlalchemy import func, or_, select
 
 from portal.committee import bp
 from portal.committee.labels import DIMENSION_NAMES, STATE_NAMES, value_name
-from portal.converters import int_arg
+from portal.converters import int_arg, parse_int
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, PriorityArea
 from portal.services.committee import charts, summaries, themes
+from portal.services.committee.exports import packs
 from portal.services.committee.exports import pdf as pdf_export
 from portal.services.committee.exports.csv import CsvExport, EncodingReport
 from portal.services.committee.exports.json import json_chunks
+from portal.services.committee.exports.pack import build_pack
 from portal.services.committee.exports.xlsx import TooManyRows, write_xlsx
 from portal.services.disclosure import committee_disclosures
-from portal.staff_access import audit_here
+from portal.services.staff_words import state_word
+from portal.staff_access import audit_here, current_staff
 
 PAGE_SIZE = 50
 TERM_LIST_LIMIT = 200
@@ -80,6 +84,7 @@ def _charts(figures) -> dict:
 
 def _rows(scope, figures) -> dict:
     """Each figure as (name, count, link to its comments), for the tables beside the charts."""
+    names = summaries.group_names(scope, [gid for gid, _label, _n in figures.groups])
     rows = {
         "states": [
             (str(STATE_NAMES[key]), n, _figure_url(scope, key)) for key, n in figures.states
@@ -90,11 +95,13 @@ def _rows(scope, figures) -> dict:
         ],
         "groups": [
             (
-                _("Group %(n)s", n=gid) + (f" {label}" if label else ""),
+                _("Group %(n)s: %(text)s", n=gid, text=names[gid])
+                if gid in names
+                else _("Group %(n)s (no approved comment yet)", n=gid),
                 n,
                 _figure_url(scope, "live", "group", gid),
             )
-            for gid, label, n in figures.groups
+            for gid, _label, n in figures.groups
         ],
         "days": [
             (day.isoformat(), n, _figure_url(scope, "received", "day", day.isoformat()))
@@ -157,6 +164,7 @@ def _scope_page(scope, title: str, template: str, **extra):
     return render_template(
         template,
         title=title,
+        pack=build_pack(scope, with_terms=False),
         themes=themes.frequent_terms(scope),
         pagination=pagination,
         items=items,
@@ -231,7 +239,13 @@ def comments():
     elif by:
         what = f"{DIMENSION_NAMES.get(by, '')} {value_name(by, value)}".strip()
         if by == "group":
-            what = _("Campaign group %(n)s", n=value)
+            number = parse_int(value)
+            name = summaries.group_names(scope, [number]).get(number) if number else None
+            what = (
+                _("Campaign group %(n)s: %(text)s", n=value, text=name)
+                if name
+                else _("Campaign group %(n)s", n=value)
+            )
     else:
         what = ""
     return render_template(
@@ -242,13 +256,8 @@ def comments():
         what=what,
         pagination=pagination,
         listed=listed,
-        state_names=STATE_NAMES,
-        status_key=_status_key,
+        state_word=state_word,
     )
-
-
-def _status_key(status: str) -> str:
-    return "pending" if status in summaries.PENDING_STATUSES else status
 
 
 @bp.route("/terms")
@@ -299,12 +308,11 @@ def export(fmt: str):
     encoding = request.args.get("encoding", "utf-8")
     if fmt == "csv" and encoding not in ("utf-8", "cp932"):
         abort(404)
-    if fmt == "pdf":
-        count = summaries.approved_count(scope)
-        if count > pdf_export.WEB_LIMIT:
-            return render_template(
-                "committee/pdf_too_big.html", scope=scope, count=count, limit=pdf_export.WEB_LIMIT
-            ), 413
+    if fmt == "pdf" and summaries.approved_count(scope) > pdf_export.WEB_LIMIT:
+        # Too long to lay out within a request: made on the job queue, offered when ready.
+        token = packs.request_pack(scope, fmt, current_staff().id)
+        _audit_download(scope, fmt, made_in_background=True)
+        return redirect(url_for("committee.pack", token=token))
     _audit_download(scope, fmt, **({"encoding": encoding} if fmt == "csv" else {}))
     headers = {"Content-Disposition": f'attachment; filename="{_filename(scope, fmt)}"'}
     if fmt == "csv":
@@ -348,6 +356,38 @@ def _file_pieces(path: str):
                 yield piece
     finally:
         os.remove(path)
+
+
+def _own_pack(token: str) -> dict:
+    order = packs.status(token)
+    if order is None or order["staff_id"] != current_staff().id:
+        abort(404)
+    return order
+
+
+@bp.route("/packs/<token>")
+def pack(token: str):
+    """A meeting pack being made: the page looks again every few seconds until it is ready."""
+    order = _own_pack(token)
+    scope = summaries.resolve_scope(order["scope"].get("measure"), order["scope"].get("area"))
+    if scope is None:
+        abort(404)
+    return render_template("committee/pack.html", token=token, order=order, scope=scope)
+
+
+@bp.route("/packs/<token>/file")
+def pack_file(token: str):
+    """The finished meeting pack (its order was audited when it was made)."""
+    order = _own_pack(token)
+    path = packs.file_path(token, order["format"])
+    if order["state"] != "ready" or not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=FORMATS[order["format"]],
+        as_attachment=True,
+        download_name=f"committee-{order['scope_key']}.{order['format']}",
+    )
 
 
 @bp.route("/export/cp932-check")

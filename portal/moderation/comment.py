@@ -223,10 +223,23 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
         "linked_published": {m.id for m in linked if published(m)},
         "body_redaction_form": forms.get("body_redaction_form")
         or RedactionForm(formdata=None, field="body"),
-        "translation_redaction_form": forms.get("translation_redaction_form")
-        or RedactionForm(formdata=None, field="translation"),
+        "translation_redaction_form": _own_ids(
+            forms.get("translation_redaction_form")
+            or RedactionForm(formdata=None, field="translation"),
+            "translation",
+        ),
         "action_form": ActionForm(formdata=None),
     }
+
+
+def _own_ids(form, prefix: str):
+    """A second form of the same kind on the page: its fields' ids (not names) prefixed, so
+    every id on the page is unique and each label still names its own field."""
+    for item in form:
+        if not item.id.startswith(prefix + "-"):
+            item.id = f"{prefix}-{item.id}"
+            item.label.field_id = item.id
+    return form
 
 
 def _staff_names(comment: Comment, translation_row) -> dict[int, str]:

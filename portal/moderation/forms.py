@@ -112,8 +112,11 @@ class ResponseForm(FlaskForm):
     translation = TextAreaField(
         _l("Translation of the response into the comment's language"),
         validators=[Optional(), Length(max=8000)],
+        id="response-translation",
     )
-    template = SelectField(_l("Use a saved response"), choices=[], validate_choice=False)
+    template = SelectField(
+        _l("Use a saved response"), choices=[], validate_choice=False, id="response-template"
+    )
 
 
 class LinkForm(FlaskForm):

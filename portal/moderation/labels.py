@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models.comments import CommentStatus, RejectionReason
-from portal.models.moderation import Channel
+from portal.services.staff_words import CHANNELS, COMMENT_STATES, REASONS
 
-STATUS_LABELS = {
-    CommentStatus.RECEIVED: _l("Pending"),
-    CommentStatus.UNDER_REVIEW: _l("On hold"),
-    CommentStatus.PUBLISHED: _l("Approved for publication"),
-    CommentStatus.NOT_PUBLISHED: _l("Rejected"),
-    CommentStatus.WITHDRAWN: _l("Withdrawn by the resident"),
-}
-REASON_LABELS = {
-    RejectionReason.OFF_TOPIC: _l("Off-topic (not about this measure)"),
-    RejectionReason.PERSONAL_INFORMATION: _l("Personal information that cannot be redacted"),
-    RejectionReason.HARMS_OTHERS: _l("Harms others"),
-    RejectionReason.COMMERCIAL: _l("Commercial or advertising"),
-    RejectionReason.DUPLICATE: _l("Duplicate of the same person's comment"),
-    RejectionReason.OTHER: _l("Other"),
-}
-CHANNEL_LABELS = {
-    Channel.WEB: _l("Web form"),
-    Channel.POST: _l("Post"),
-    Channel.FAX: _l("Fax"),
-    Channel.EMAIL: _l("Email"),
-    Channel.COUNTER: _l("At the counter"),
-}
+# One set of words for every screen and file (services.staff_words).
+STATUS_LABELS = COMMENT_STATES
+REASON_LABELS = REASONS
+CHANNEL_LABELS = CHANNELS
 # What the personal-data suggestions and hidden spans are, in words (never the code).
 KIND_LABELS = {
     "name": _l("Name"),

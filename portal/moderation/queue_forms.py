@@ -14,20 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.models.comments import CommentStatus
 from portal.moderation.labels import channel_choices, reason_choices
+from portal.services.staff_words import COMMENT_STATES
 
 
 def state_choices():
     """The review states, named for moderators."""
-    return [
-        ("", _l("Any state")),
-        (CommentStatus.RECEIVED.value, _l("Received (waiting)")),
-        (CommentStatus.UNDER_REVIEW.value, _l("Under review (held)")),
-        (CommentStatus.PUBLISHED.value, _l("Approved for publication")),
-        (CommentStatus.NOT_PUBLISHED.value, _l("Not published")),
-        (CommentStatus.WITHDRAWN.value, _l("Withdrawn by the resident")),
-    ]
+    return [("", _l("Any state"))] + [(s.value, word) for s, word in COMMENT_STATES.items()]
 
 
 class QueueFilterForm(FlaskForm):

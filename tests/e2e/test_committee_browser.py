@@ -39,7 +39,9 @@ def committee_server(app, make_staff):
     thread.join()
 
 
-def test_committee_member_reads_the_overview_and_downloads_every_file(committee_server, tmp_path):
+def test_committee_member_reads_the_overview_and_downloads_every_file(
+    committee_server, tmp_path, monkeypatch
+):
     from playwright.sync_api import sync_playwright
 
     base, member, receipts = committee_server
@@ -60,6 +62,38 @@ def test_committee_member_reads_the_overview_and_downloads_every_file(committee_
                 page.click(f"a[href='/staff/committee/export/{fmt}?measure=1-1']")
             files[fmt] = tmp_path / download.value.suggested_filename
             download.value.save_as(files[fmt])
+
+        # The comments behind a number: each comment a block of its own, no row drawn over
+        # the next one.
+        page.goto(base + "/staff/committee/comments?measure=1-1&state=received")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        boxes = [
+            page.locator("table.figure-comments tbody tr").nth(i).bounding_box()
+            for i in range(page.locator("table.figure-comments tbody tr").count())
+        ]
+        for above, below in zip(boxes, boxes[1:], strict=False):
+            assert above["y"] + above["height"] <= below["y"] + 0.5
+        for i in range(page.locator("table.figure-comments .comment-text").count()):
+            text = page.locator("table.figure-comments .comment-text").nth(i)
+            cell = text.locator("xpath=ancestor::td[1]").bounding_box()
+            box = text.bounding_box()
+            assert cell["y"] <= box["y"]
+            assert box["y"] + box["height"] <= cell["y"] + cell["height"] + 0.5
+        page.screenshot(path=str(tmp_path / "comments-behind-a-number.png"), full_page=True)
+
+        # A pack too large for the request: made on the job queue, offered when ready.
+        from portal.services.committee.exports import pdf as pdf_export
+
+        monkeypatch.setattr(pdf_export, "WEB_LIMIT", 3)
+        page.goto(base + "/staff/committee/measures/1-1")
+        page.click("a[href='/staff/committee/export/pdf?measure=1-1']")
+        page.wait_for_url("**/staff/committee/packs/**")
+        assert "portal export" not in page.content()
+        with page.expect_download() as download:
+            page.click("a[href$='/file']")
+        files["pack"] = tmp_path / "pack.pdf"
+        download.value.save_as(files["pack"])
+        assert files["pack"].read_bytes().startswith(b"%PDF")
         browser.close()
 
     text = files["csv"].read_bytes().decode("utf-8-sig")

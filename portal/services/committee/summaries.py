@@ -272,3 +272,41 @@ def approved_count(scope: Scope) -> int:
             scoped_comments(scope, "published").order_by(None).subquery()
         )
     )
+
+
+NAME_LENGTH = 40
+
+
+def group_names(scope: Scope, group_ids: list[int]) -> dict[int, str]:
+    """Each campaign group named by the start of its representative's text, as the committee
+    may read it (approved, redacted); a group without an approved member has no name yet."""
+    from portal.services.disclosure import committee_disclosures
+
+    if not group_ids:
+        return {}
+    representatives = dict(
+        db.session.execute(
+            select(CampaignGroup.id, CampaignGroup.representative_comment_id).where(
+                CampaignGroup.id.in_(group_ids)
+            )
+        ).all()
+    )
+    members = db.session.execute(
+        select(Comment.group_id, Comment.id)
+        .where(Comment.group_id.in_(group_ids), Comment.status == CommentStatus.PUBLISHED)
+        .order_by(Comment.id)
+    ).all()
+    standing: dict[int, int] = {}
+    for gid, cid in members:
+        if gid not in standing or cid == representatives.get(gid):
+            standing[gid] = cid
+    if not standing:
+        return {}
+    texts = {}
+    for disclosure in committee_disclosures(scope_all(), only_ids=list(standing.values())):
+        foreign = disclosure["language"] not in ("ja", "ja-x-easy")
+        text = " ".join(((foreign and disclosure["translation_ja"]) or disclosure["text"]).split())
+        texts[disclosure["group_id"]] = (
+            text if len(text) <= NAME_LENGTH else text[:NAME_LENGTH].rstrip() + "…"
+        )
+    return texts

@@ -2,7 +2,7 @@
 
 Japanese is not written with spaces, so words come from a real morphological analyser:
 SudachiPy with its core dictionary in split mode C, which keeps the dictionary's compounds
-whole (行政改革), and runs of nouns joined (公共 + 施設 = 公共施設). Only nouns count, numbers and stop words left out. A comment in another
+whole (行政改革), and runs of nouns joined (公共 + 施設 = 公共施設). Only nouns count, numbers and stop words left out; a campaign group counts once. A comment in another
 language counts through its reviewed Japanese translation; without one it is left out (and the
 page says how many were). Only text that `disclosure` lets out is read: redacted, approved.
 """
@@ -120,8 +120,22 @@ def _fingerprint(scope) -> tuple:
     return (str(db.engine.url), scope.key, *approved, *translations, *redactions)
 
 
+def _one_per_group(disclosures):
+    """Each approved comment, a campaign group's copies once (its first member): a hundred
+    copies of one letter are one voice in the terms, as in the results table."""
+    seen: set[int] = set()
+    for item in disclosures:
+        group = item["group_id"]
+        if group is not None:
+            if group in seen:
+                continue
+            seen.add(group)
+        yield item
+
+
 def frequent_terms(scope, limit: int = 30) -> Themes:
-    """The `limit` terms used by the most approved comments of `scope` (each comment once).
+    """The `limit` terms used by the most approved comments of `scope` (each comment once, a
+    campaign group once).
 
     Analysing every comment of a large measure takes seconds, so the result is kept until the
     comments it was read from change.
@@ -131,7 +145,7 @@ def frequent_terms(scope, limit: int = 30) -> Themes:
         return _cache[key]
     counts: Counter = Counter()
     read = left_out = 0
-    for item in committee_disclosures(scope):
+    for item in _one_per_group(committee_disclosures(scope)):
         if item["language"] in JAPANESE:
             text = item["text"]
         else:
@@ -152,7 +166,7 @@ def frequent_terms(scope, limit: int = 30) -> Themes:
 def comments_using(scope, term: str) -> list[dict]:
     """The approved comments of `scope` a term's count counts (read the same way)."""
     found = []
-    for item in committee_disclosures(scope):
+    for item in _one_per_group(committee_disclosures(scope)):
         text = item["text"] if item["language"] in JAPANESE else item["translation_ja"]
         if text and term in text and term in nouns(text):
             found.append(item.fields)

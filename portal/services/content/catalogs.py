@@ -46,6 +46,8 @@ STAFF_SOURCES = (
     "portal/committee/",
     "portal/templates/staff/",
     "portal/staff_access.py",
+    "portal/services/staff_words.py",
+    "portal/services/audit_words.py",
 )
 
 

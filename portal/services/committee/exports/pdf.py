@@ -1,14 +1,15 @@
-"""The committee's reading copy as PDF: cover with figures, charts, then every measure's
-approved comments (redacted) with translations and the city's responses.
+"""The committee's meeting pack as PDF: cover, figures, the results table of each measure,
+the frequent terms, then the annex of approved comments (redacted) with their translations.
 
 WeasyPrint lays it out (Pango/HarfBuzz shape Devanagari conjuncts and Vietnamese diacritics)
 with Debian's Noto fonts (`fonts-noto-cjk`, `fonts-noto-core`), which it embeds. Without those
 fonts every Japanese glyph would be an empty box: the README's install step and a test with
 `pdffonts` guard that.
 
-Layout takes time and memory in proportion to the comments: a web request renders at most
+Layout takes time and memory in proportion to the comments: a web request lays out at most
 `WEB_LIMIT` approved comments (2,000 took 35 s and 390 MB on this machine, so 1,000 stays
-inside gunicorn's default worker timeout of 30 s); anything larger is made with `portal export --format pdf`, which has no bound.
+inside gunicorn's default worker timeout of 30 s); a larger pack is made on the job queue
+(`packs`) and offered for download when it is ready.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from portal.database import JAPAN, utcnow
 from portal.extensions import db
 from portal.models import Measure
-from portal.services.committee.charts import bar_chart, day_chart
-from portal.services.committee.exports.rows import HEADERS_JA, LABELS_JA, committee_items, label
-from portal.services.committee.exports.xlsx import DIMENSION_TITLES, STATE_TITLES
-from portal.services.committee.summaries import figures_for
+from portal.services.committee.charts import bar_chart
+from portal.services.committee.exports.pack import RESULTS_HEADERS, build_pack, figure_titles
+from portal.services.committee.exports.rows import committee_items, label
+from portal.services.staff_words import REDACTION_MARK
 
 WEB_LIMIT = 1000
 
@@ -60,33 +60,25 @@ def _sections(scope):
 
 
 def render_html(scope) -> str:
-    """The reading copy as HTML (what WeasyPrint lays out)."""
-    figures = figures_for(scope)
-    state_items = [(name, getattr(figures, key)) for key, name in STATE_TITLES[1:]]
-    language_items = [(label("language", v), n) for v, n in figures.by["language"].most_common()]
-    charts = [
-        ("意見の状態", bar_chart("意見の状態", state_items)),
-        ("言語別", bar_chart("言語別", language_items)),
-        ("受付日別の件数", day_chart("受付日別の件数", figures.per_day)),
-    ]
+    """The meeting pack as HTML (what WeasyPrint lays out)."""
+    pack = build_pack(scope)
+    titles = figure_titles()
+    charts = [(titles["states"], bar_chart(titles["states"], pack.states[1:]))]
     return render_template(
         "exports/committee_pdf.html",
-        scope=scope,
-        figures=figures,
+        pack=pack,
+        titles=titles,
         charts=charts,
+        results_headers=RESULTS_HEADERS,
         sections=_sections(scope),
-        headers=HEADERS_JA,
-        labels=LABELS_JA,
         label=label,
         lang=_lang,
-        dimension_titles=DIMENSION_TITLES,
-        state_titles=STATE_TITLES,
-        generated=utcnow().astimezone(JAPAN),
+        redaction_mark=REDACTION_MARK,
     )
 
 
 def write_pdf(scope, target) -> None:
-    """Lay out the reading copy and write it to `target` (a path or a binary file)."""
+    """Lay out the meeting pack and write it to `target` (a path or a binary file)."""
     from weasyprint import HTML
 
     HTML(string=render_html(scope)).write_pdf(target)

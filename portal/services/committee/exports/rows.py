@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from portal.services.cells import neutralise
 from portal.services.disclosure import COMMITTEE_FIELDS, committee_disclosures
+from portal.services.staff_words import word
 
 HEADERS_JA = {
     "receipt_number": "受付番号",
@@ -48,66 +49,24 @@ HEADERS_EN = {
     "response_category": "Response category",
     "response_ja": "City's response",
 }
-LABELS_JA = {
-    "language": {
-        "ja": "日本語",
-        "ja-x-easy": "やさしい日本語",
-        "en": "英語",
-        "pt-BR": "ポルトガル語",
-        "es": "スペイン語",
-        "vi": "ベトナム語",
-        "zh-Hans": "中国語(簡体字)",
-        "tl": "タガログ語",
-        "ne": "ネパール語",
-    },
-    "channel": {
-        "web": "ウェブ",
-        "post": "郵送",
-        "fax": "ファクス",
-        "email": "電子メール",
-        "counter": "窓口",
-    },
-    "respondent_type": {
-        "lives": "市内在住",
-        "works": "市内在勤",
-        "studies": "市内在学",
-        "business": "市内の事業者",
-        "interested": "利害関係者",
-    },
-    "age_band": {
-        "under_20": "20歳未満",
-        "20s": "20代",
-        "30s": "30代",
-        "40s": "40代",
-        "50s": "50代",
-        "60s": "60代",
-        "70_plus": "70歳以上",
-    },
-    "district": {"isesaki": "伊勢崎", "akabori": "赤堀", "azuma": "東", "sakai": "境"},
-    "position": {"agree": "賛成", "disagree": "反対", "neither": "どちらともいえない"},
-    "reason": {
-        "off_topic": "案件と関係がない",
-        "personal_information": "個人情報を含む",
-        "harms_others": "他人を傷つける",
-        "commercial": "宣伝・営利目的",
-        "duplicate": "重複",
-        "other": "その他",
-    },
-    "response_category": {
-        "reflected": "反映する",
-        "already_included": "既に盛り込み済み",
-        "for_reference": "今後の参考とする",
-        "not_reflected": "反映しない",
-        "out_of_scope": "対象外",
-    },
-}
+# The dimensions whose codes become words in a file: the staff's words, in Japanese.
+LABELLED = (
+    "language",
+    "channel",
+    "respondent_type",
+    "age_band",
+    "district",
+    "position",
+    "reason",
+    "response_category",
+)
 
 
 def label(dimension: str, value) -> str:
     """The Japanese word for a code (the code itself when unknown, "" when not given)."""
     if value is None or value == "":
         return ""
-    return LABELS_JA.get(dimension, {}).get(value, str(value))
+    return word(dimension, value, in_japanese=True)
 
 
 def header(english: bool = False) -> list[str]:
@@ -123,7 +82,7 @@ def cells(values: dict) -> list[str]:
         value = values.get(key)
         if key == "also_concerns":
             text = "、".join(value or [])
-        elif key in LABELS_JA:
+        elif key in LABELLED:
             text = label(key, value)
         else:
             text = "" if value is None else str(value)

@@ -1,18 +1,22 @@
-"""An Excel workbook for the committee: a summary sheet and a comments sheet.
+"""An Excel workbook for the committee: figures, the results table, and the comments.
 
-Strings are always written as strings (XlsxWriter would otherwise turn "=…" into a formula and
-"0123" into a number), and the cells are neutralised as in the CSV, because a committee member
-may copy a cell into another sheet. Rows go to disk as they are written (`constant_memory`).
+Numbers are numbers and dates are dates (a committee member sorts and sums them); texts are
+always written as strings (XlsxWriter would otherwise turn "=…" into a formula and "0123"
+into a number), and neutralised as in the CSV, because a committee member may copy a cell
+into another sheet. Rows go to disk as they are written (`constant_memory`).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import xlsxwriter
 
 from portal.services.cells import neutralise
+from portal.services.committee.exports.pack import RESULTS_HEADERS, build_pack, figure_titles
 from portal.services.committee.exports.rows import committee_rows, header, label
-from portal.services.committee.summaries import figures_for
 from portal.services.disclosure import COMMITTEE_FIELDS
+from portal.services.staff_words import DIMENSIONS, japanese
 
 # Widths in characters; long texts wrap.
 WIDTHS = {
@@ -26,67 +30,103 @@ WIDTHS = {
     "position": 12,
 }
 WRAPPED = {"text", "translation_ja", "response_ja"}
-DIMENSION_TITLES = {
-    "language": "言語別",
-    "respondent_type": "提出者の区分別",
-    "age_band": "年代別",
-    "district": "地域別",
-    "channel": "提出方法別",
-    "position": "全体としての立場(参考:賛否の投票ではありません)",
-}
-STATE_TITLES = (
-    ("received", "受け付けた意見"),
-    ("published", "公開(承認)"),
-    ("not_published", "非公開(不採用)"),
-    ("pending", "審査中"),
-    ("withdrawn", "取り下げ"),
-)
+NUMBERS = {"group_id", "group_size"}
+DATES = {"received_on"}
+SHEETS = ("集計", "意見の概要と市の考え方", "意見")
+# The breakdowns of the summary sheet, beyond the pack's figures.
+MORE_DIMENSIONS = ("respondent_type", "age_band", "district", "position")
+NOT_GIVEN = "未回答"
 
 
-def _summary(book, sheet, scope) -> None:
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    figures = figures_for(scope)
+def _text(sheet, row: int, col: int, value: str, style=None) -> None:
+    if value:
+        sheet.write_string(row, col, neutralise(value), style)
+
+
+def _summary(book, sheet, pack, styles) -> None:
+    bold, title, day = styles["bold"], styles["title"], styles["date"]
+    titles = figure_titles()
+    figures = pack.figures
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 12)
-    row = 0
-    sheet.write_string(row, 0, "伊勢崎市行政改革大綱 パブリックコメント 集計", title)
-    row += 1
-    sheet.write_string(row, 0, "対象")
-    sheet.write_string(row, 1, "全体" if scope.kind == "all" else "、".join(scope.measure_codes))
-    row += 2
-    for key, name in STATE_TITLES:
-        sheet.write_string(row, 0, name, bold if key == "received" else None)
-        sheet.write_number(row, 1, getattr(figures, key))
-        row += 1
-    if scope.kind != "all":
+    sheet.write_string(0, 0, pack.title, title)
+    sheet.write_string(1, 0, "対象")
+    sheet.write_string(1, 1, pack.scope_name)
+    sheet.write_string(2, 0, "作成日時(日本時間)")
+    sheet.write_datetime(2, 1, pack.generated.replace(tzinfo=None), styles["datetime"])
+    sheet.write_string(3, 0, "提出者数(施策ごとの合計)")
+    sheet.write_number(3, 1, pack.people)
+    sheet.write_string(4, 0, "意見件数(施策ごとの合計)")
+    sheet.write_number(4, 1, pack.items)
+    row = 5
+    if pack.figures.scope.kind != "all":
         sheet.write_string(row, 0, "うち他の施策からの再掲")
         sheet.write_number(row, 1, figures.relisted)
         row += 1
-    sections = [("非公開の理由別", "reason", figures.rejected_by_reason)]
-    sections += [(DIMENSION_TITLES[d], d, figures.by[d]) for d in DIMENSION_TITLES]
-    for heading, dimension, counter in sections:
+    sections = [
+        (titles["states"], pack.states),
+        (titles["category"], pack.by_category),
+        (titles["part"], pack.by_part),
+        (titles["channel"], pack.by_channel),
+        (titles["language"], pack.by_language),
+        (
+            japanese(DIMENSIONS["reason"]),
+            [(label("reason", v), n) for v, n in figures.rejected_by_reason.most_common()],
+        ),
+    ]
+    sections += [
+        (
+            japanese(DIMENSIONS[d]),
+            [
+                (label(d, v) if v != "none" else NOT_GIVEN, n)
+                for v, n in sorted(figures.by[d].items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+        )
+        for d in MORE_DIMENSIONS
+    ]
+    for heading, counted in sections:
         row += 1
         sheet.write_string(row, 0, heading, bold)
         row += 1
-        for value, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])):
-            sheet.write_string(row, 0, label(dimension, value) if value != "none" else "回答なし")
+        for name, count in counted:
+            _text(sheet, row, 0, name)
             sheet.write_number(row, 1, count)
             row += 1
     row += 1
-    sheet.write_string(row, 0, "同趣旨グループ(件数)", bold)
+    sheet.write_string(row, 0, "よく使われている言葉(使っている意見の数)", bold)
     row += 1
-    for gid, group_label, size in figures.groups:
-        sheet.write_string(row, 0, neutralise(f"グループ{gid} {group_label}".strip()))
-        sheet.write_number(row, 1, size)
+    for term, count in pack.terms.terms if pack.terms else []:
+        _text(sheet, row, 0, term)
+        sheet.write_number(row, 1, count)
         row += 1
     row += 1
     sheet.write_string(row, 0, "受付日別", bold)
     row += 1
-    for day, count in figures.per_day:
-        sheet.write_string(row, 0, day.isoformat())
+    for received, count in figures.per_day:
+        sheet.write_datetime(row, 0, datetime.combine(received, datetime.min.time()), day)
         sheet.write_number(row, 1, count)
         row += 1
+
+
+def _results(sheet, pack, styles) -> None:
+    """The results table of every measure, one row per results row."""
+    for col, width in enumerate((8, 10, 60, 12, 18, 60)):
+        sheet.set_column(col, col, width, styles["wrap"] if width == 60 else styles["top"])
+    sheet.freeze_panes(1, 0)
+    for col, name in enumerate(("施策", *RESULTS_HEADERS)):
+        sheet.write_string(0, col, name, styles["head"])
+    row = 0
+    for measure in pack.measures:
+        for line in measure.lines:
+            row += 1
+            sheet.write_string(row, 0, measure.code)
+            sheet.write_number(row, 1, line.number)
+            _text(sheet, row, 2, line.part + ("(再掲)" if line.reposted_from else ""))
+            _text(sheet, row, 3, line.summary, styles["wrap"])
+            sheet.write_number(row, 4, line.count)
+            _text(sheet, row, 5, line.category)
+            _text(sheet, row, 6, line.response, styles["wrap"])
+    sheet.autofilter(0, 0, max(row, 1), len(RESULTS_HEADERS))
 
 
 EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
@@ -107,29 +147,46 @@ def write_xlsx(scope, target) -> int:
             "strings_to_urls": False,
         },
     )
-    summary = book.add_worksheet("集計")
-    sheet = book.add_worksheet("意見")
-    head = book.add_format(
-        {"bold": True, "bg_color": "#E8EEF4", "text_wrap": True, "valign": "top"}
-    )
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    top = book.add_format({"valign": "top"})
+    summary, results, sheet = (book.add_worksheet(name) for name in SHEETS)
+    styles = {
+        "head": book.add_format(
+            {"bold": True, "bg_color": "#E8EEF4", "text_wrap": True, "valign": "top"}
+        ),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "top": book.add_format({"valign": "top"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "bold": book.add_format({"bold": True}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+    }
     for col, key in enumerate(COMMITTEE_FIELDS):
-        sheet.set_column(col, col, WIDTHS.get(key, 11), wrap if key in WRAPPED else top)
+        style = styles["wrap"] if key in WRAPPED else styles["top"]
+        sheet.set_column(col, col, WIDTHS.get(key, 11), style)
     sheet.freeze_panes(1, 0)
     for col, name in enumerate(header()):
-        sheet.write_string(0, col, name, head)
+        sheet.write_string(0, col, name, styles["head"])
     written = 0
-    for _item, cells in committee_rows(scope):
+    for item, cells in committee_rows(scope):
         written += 1
         if written > EXCEL_MAX_ROWS:
             # XlsxWriter would drop the extra rows silently.
             book.close()
             raise TooManyRows(written)
         for col, (key, value) in enumerate(zip(COMMITTEE_FIELDS, cells, strict=True)):
-            if value:
-                sheet.write_string(written, col, value, wrap if key in WRAPPED else top)
+            raw = item.get(key)
+            if key in NUMBERS and raw is not None:
+                sheet.write_number(written, col, raw)
+            elif key in DATES and raw:
+                day = date.fromisoformat(raw)
+                sheet.write_datetime(
+                    written, col, datetime.combine(day, datetime.min.time()), styles["date"]
+                )
+            elif value:
+                style = styles["wrap"] if key in WRAPPED else styles["top"]
+                sheet.write_string(written, col, value, style)
     sheet.autofilter(0, 0, max(written, 1), len(COMMITTEE_FIELDS) - 1)
-    _summary(book, summary, scope)
+    pack = build_pack(scope)
+    _results(results, pack, styles)
+    _summary(book, summary, pack, styles)
     book.close()
     return written
