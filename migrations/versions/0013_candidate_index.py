@@ -21,8 +21,8 @@ def upgrade():
     op.create_table(
         "candidate_bands",
         sa.Column("measure_id", sa.Integer(), nullable=False),
-        sa.Column("band", sa.SmallInteger(), nullable=False),
         sa.Column("hash", sa.BigInteger(), nullable=False),
+        sa.Column("band", sa.SmallInteger(), nullable=False),
         sa.Column("comment_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["comment_id"],
@@ -34,7 +34,7 @@ def upgrade():
             ["measure_id"], ["measures.id"], name=op.f("fk_candidate_bands_measure_id_measures")
         ),
         sa.PrimaryKeyConstraint(
-            "measure_id", "band", "hash", "comment_id", name=op.f("pk_candidate_bands")
+            "measure_id", "hash", "band", "comment_id", name=op.f("pk_candidate_bands")
         ),
     )
     op.create_index(

@@ -120,14 +120,15 @@ class CandidateBand(db.Model):
 
     Only cluster leaders are kept (group representatives, comments in no group), so the arrival
     job finds a new comment's near-copies in a few indexed rows instead of reading the measure.
-    The primary key (measure, band, hash, comment) is the lookup index.
+    The primary key (measure, hash, band, comment) is the lookup index: the hash names its
+    band (`similarity.band_hashes`), so a lookup is `measure_id = ? AND hash IN (...)`.
     """
 
     __tablename__ = "candidate_bands"
 
     measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), primary_key=True)
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     comment_id: Mapped[int] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True, index=True
     )

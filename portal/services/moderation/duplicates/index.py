@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select
 
 from portal.extensions import db
 from portal.models import CandidateBand
@@ -64,10 +64,10 @@ def candidates(measure_id: int, sketch: np.ndarray, exclude: int | None = None) 
     query = (
         select(CandidateBand.comment_id, shared)
         .where(
+            # By (measure, hash) alone, the primary key's first columns: SQLite uses no index
+            # for a (band, hash) IN list, and the hash already names its band.
             CandidateBand.measure_id == measure_id,
-            tuple_(CandidateBand.band, CandidateBand.hash).in_(
-                list(enumerate(band_hashes(sketch)))
-            ),
+            CandidateBand.hash.in_(band_hashes(sketch)),
         )
         .group_by(CandidateBand.comment_id)
         .order_by(shared.desc(), CandidateBand.comment_id)

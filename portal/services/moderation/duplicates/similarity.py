@@ -88,15 +88,19 @@ def signature(grams: np.ndarray) -> np.ndarray:
     return hashed.min(axis=1)
 
 
-# Odd multipliers that fold a band's ROWS values into one integer (wrapping uint64 arithmetic).
+# Odd multipliers that fold a band's ROWS values into one integer (wrapping uint64 arithmetic),
+# and a salt per band, so equal values in two different bands give different integers.
 _FOLD = _rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_BAND_SALT = _rng.integers(0, 2**63, size=BANDS, dtype=np.uint64)
 
 
 def band_hashes(sketch: np.ndarray) -> list[int]:
     """One 63-bit integer per band of a signature (what the database's band index stores):
     two signatures share a band exactly when they share its integer, up to a hash collision,
-    which only adds a candidate that the exact comparison then turns down."""
+    which only adds a candidate that the exact comparison then turns down. The band is part
+    of the integer, so the index is looked up by the integers alone."""
     folded = (sketch.reshape(BANDS, ROWS) * _FOLD[None, :]).sum(axis=1, dtype=np.uint64)
+    folded = (folded ^ _BAND_SALT) * _MIX
     return [int(value) for value in folded >> np.uint64(1)]
 
 
