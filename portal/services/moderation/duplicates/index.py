@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import CandidateBand
@@ -27,6 +27,9 @@ from portal.services.moderation.duplicates.similarity import band_hashes
 # by chance with a few unrelated comments; more than this many would be a sign of a bug.
 MAX_CANDIDATES = 50
 _BATCH = 5000
+# Core executemany, not the ORM's bulk insert: a regrouping writes 16 rows per leader (480,000
+# for 30,000 leaders, 3.5 s of CPU on SQLite) and needs none of the ORM's bookkeeping.
+_TABLE = CandidateBand.__table__
 
 
 def _rows(measure_id: int, comment_id: int, sketch: np.ndarray) -> list[dict]:
@@ -39,7 +42,7 @@ def _rows(measure_id: int, comment_id: int, sketch: np.ndarray) -> list[dict]:
 def add(measure_id: int, comment_id: int, sketch: np.ndarray) -> None:
     """Store one comment as a leader of its measure (again, if a job runs twice)."""
     db.session.execute(delete(CandidateBand).where(CandidateBand.comment_id == comment_id))
-    db.session.execute(insert(CandidateBand), _rows(measure_id, comment_id, sketch))
+    db.session.execute(_TABLE.insert(), _rows(measure_id, comment_id, sketch))
 
 
 def rebuild(measure_id: int, leaders: Iterable[tuple[int, np.ndarray]]) -> int:
@@ -51,10 +54,10 @@ def rebuild(measure_id: int, leaders: Iterable[tuple[int, np.ndarray]]) -> int:
         batch.extend(_rows(measure_id, comment_id, sketch))
         count += 1
         if len(batch) >= _BATCH:
-            db.session.execute(insert(CandidateBand), batch)
+            db.session.execute(_TABLE.insert(), batch)
             batch = []
     if batch:
-        db.session.execute(insert(CandidateBand), batch)
+        db.session.execute(_TABLE.insert(), batch)
     return count
 
 
