@@ -12,7 +12,8 @@ every other comment is its own.
 It prints, for each threshold, the pairwise precision and recall of "Jaccard >= t" against that
 truth, then runs the real clustering (`duplicates.cluster`, candidates and all) at the old and
 the new threshold and counts false joins: comments put in a group with a comment they do not
-copy.
+copy. Last, the same set arrives one comment at a time through the arrival job's grouping
+(`group_new_comment`, on a fresh SQLite database), as the worker groups it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from functools import partial
 from itertools import combinations
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portal.services.moderation import corpus  # noqa: E402
@@ -125,6 +127,48 @@ def false_joins(items, threshold: float) -> tuple[int, int, int]:
     return len(groups), wrong, missed
 
 
+def arrival_joins(items) -> tuple[int, int, int]:
+    """The set arriving one by one through `group_new_comment` (what the worker runs): the same
+    (groups, comments falsely joined, copies left out)."""
+    from benchapp import database_url, fresh_app
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Comment, Measure
+    from portal.services.moderation.duplicates import group_new_comment
+
+    app = fresh_app(database_url("grouping.db"), PORTAL_GROUPING="off")
+    by_id = {}
+    with app.app_context():
+        measure_id = db.session.scalar(select(Measure.id).order_by(Measure.id).limit(1))
+        for n, (text, _label) in enumerate(items):
+            comment = Comment(
+                access_key_hash="0" * 64,
+                measure_id=measure_id,
+                body=text,
+                declared_language="ja",
+                respondent_type="lives",
+            )
+            db.session.add(comment)
+            db.session.commit()
+            by_id[comment.id] = n
+            group_new_comment(comment.id)
+            db.session.commit()
+        rows = db.session.execute(select(Comment.id, Comment.group_id)).all()
+    members: dict = {}
+    for comment_id, group_id in rows:
+        if group_id is not None:
+            members.setdefault(group_id, []).append(by_id[comment_id])
+    wrong = grouped_copies = 0
+    for group in members.values():
+        labels = [items[i][1] for i in group]
+        majority = max(set(labels), key=labels.count)
+        wrong += sum(1 for label in labels if label != majority or label.startswith("own-"))
+        grouped_copies += sum(1 for label in labels if label.startswith("letter-"))
+    copies = sum(1 for _t, label in items if label.startswith("letter-"))
+    return len(members), wrong, copies - grouped_copies
+
+
 def main() -> None:
     """Print the tables."""
     items = build_set()
@@ -155,6 +199,9 @@ def main() -> None:
     for t in sorted({OLD_THRESHOLD, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, similarity.THRESHOLD}):
         groups, wrong, missed = false_joins(items, t)
         print(f"| {t:.2f} | {groups} | {wrong} | {missed} |")
+    groups, wrong, missed = arrival_joins(items)
+    print(f"\none at a time on arrival, at {similarity.THRESHOLD:.2f}: {groups} groups, "
+          f"{wrong} comments falsely joined, {missed} copies left out")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from portal.models.measures import (
 )
 from portal.models.moderation import (
     CampaignGroup,
+    CandidateBand,
     Channel,
     CityResponse,
     CommentAttachment,
@@ -50,6 +51,7 @@ __all__ = [
     "NoticeSubscription",
     "AuditRecord",
     "CampaignGroup",
+    "CandidateBand",
     "Channel",
     "CityResponse",
     "CommentAttachment",

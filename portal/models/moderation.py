@@ -6,7 +6,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.database import UTCDateTime, utcnow
@@ -103,6 +112,26 @@ class CommentTranslation(db.Model):
         """Shown only once a person has confirmed it: a moderator who writes a translation
         confirms it unless personal data is left in view; a machine's waits for a review."""
         return self.reviewed_at is not None
+
+
+class CandidateBand(db.Model):
+    """One band of a comment's MinHash signature: comments of a measure that share a band are
+    candidates for the same campaign group (`duplicates.index`).
+
+    Only cluster leaders are kept (group representatives, comments in no group), so the arrival
+    job finds a new comment's near-copies in a few indexed rows instead of reading the measure.
+    The primary key (measure, hash, band, comment) is the lookup index: the hash names its
+    band (`similarity.band_hashes`), so a lookup is `measure_id = ? AND hash IN (...)`.
+    """
+
+    __tablename__ = "candidate_bands"
+
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class CityResponse(db.Model):

@@ -1,7 +1,8 @@
 """The most frequent terms of a scope's approved comments, for the committee's first reading.
 
 Japanese is not written with spaces, so words come from a real morphological analyser:
-SudachiPy with its core dictionary in split mode C, which keeps the dictionary's compounds
+SudachiPy with its core dictionary in split mode C (`portal.services.japanese`, the pass the
+personal-data suggestions share), which keeps the dictionary's compounds
 whole (行政改革), and runs of nouns joined (公共 + 施設 = 公共施設). Only nouns count, numbers and stop words left out; a campaign group counts once. A comment in another
 language counts through its reviewed Japanese translation; without one it is left out (and the
 page says how many were). Only text that `disclosure` lets out is read: redacted, approved.
@@ -9,10 +10,10 @@ page says how many were). Only text that `disclosure` lets out is read: redacted
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import dataclass
 
+from portal.services import japanese
 from portal.services.disclosure import PLACEHOLDER_JA, committee_disclosures
 
 JAPANESE = ("ja", "ja-x-easy")
@@ -28,20 +29,8 @@ STOP_WORDS = frozenset(
 # Sudachi's core dictionary has no entry 公共施設, even in split mode C (公共 + 施設): runs of
 # nouns are joined into one term, as term extractors do, but never beyond this many parts.
 MAX_PARTS = 4
-# One tokenizer per process (the dictionary takes ~100 MB): a tokenizer is not safe to share
-# between threads, so threads take turns; analysing a comment takes well under a millisecond.
-_lock = threading.Lock()
-_state: dict = {}
 _cache: dict = {}
 CACHE_SIZE = 64
-
-
-def _tokenizer():
-    if "tokenizer" not in _state:
-        from sudachipy import Dictionary, SplitMode
-
-        _state["tokenizer"] = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
-    return _state["tokenizer"]
 
 
 def _is_content_noun(pos: tuple) -> bool:
@@ -57,11 +46,6 @@ def _keep(term: str) -> bool:
 
 def nouns(text: str) -> list[str]:
     """The content nouns of a Japanese text, runs of nouns joined into one compound term."""
-    with _lock:
-        return _nouns(_tokenizer(), text)
-
-
-def _nouns(tokenizer, text: str) -> list[str]:
     text = text.replace(PLACEHOLDER_JA, "\n")
     terms: list[str] = []
     run: list[str] = []
@@ -73,13 +57,13 @@ def _nouns(tokenizer, text: str) -> list[str]:
                 terms.append(term)
             run.clear()
 
-    # Sudachi refuses inputs over ~49,000 bytes: analyse long comments line by line.
-    for line in text.splitlines():
-        for morpheme in tokenizer.tokenize(line[:10000]):
-            if _is_content_noun(morpheme.part_of_speech()):
+    # The same morphemes the personal-data suggestions read (one Sudachi pass per text).
+    for line in japanese.analyse(text):
+        for morpheme in line:
+            if _is_content_noun(morpheme.pos):
                 if len(run) == MAX_PARTS:
                     close_run()
-                run.append(morpheme.surface())
+                run.append(morpheme.surface)
             else:
                 close_run()
         close_run()

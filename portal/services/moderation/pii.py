@@ -6,9 +6,8 @@ patterns match full-width digits and dashes directly instead of normalising the 
 (NFKC can change the length of a string and would shift every offset).
 
 Japanese personal names cannot be found with a regular expression: SudachiPy's core dictionary
-tags them 名詞・固有名詞・人名 (姓 / 名). The dictionary takes about half a second and 100 MB to
-load, so it is loaded once per process, on first use; a tokenizer is kept per thread because a
-Sudachi tokenizer is not meant to be shared between threads.
+tags them 名詞・固有名詞・人名 (姓 / 名). The morphemes come from `portal.services.japanese`, the one
+Sudachi pass that the committee's terms and the drafts of 要旨 read as well.
 
 Every suggestion carries a confidence (0-1): the comment page ticks only those at or above
 `PRETICK_CONFIDENCE`, and shows the others for the moderator to tick. Isesaki's districts and
@@ -21,11 +20,14 @@ Schools, nurseries and workplaces tied to a person ("息子が通う南小学校
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
+
+from portal.services import japanese
+from portal.services.japanese import Morpheme
 
 # In priority order: of two overlapping suggestions, the kind named first is kept.
 KINDS = (
@@ -461,64 +463,14 @@ def _foreign_affiliations(text: str) -> list[Suggestion]:
 # --- Japanese names -----------------------------------------------------------------------
 
 
-class Morpheme(NamedTuple):
-    """A word of the text: its surface, part of speech, and code-point offsets in the text."""
-
-    surface: str
-    pos: tuple[str, ...]
-    begin: int
-    end: int
-
-
-_dictionary = None
-_dictionary_lock = threading.Lock()
-_local = threading.local()
-
-
-def _tokenizer():
-    """This thread's Sudachi tokenizer; the dictionary is loaded once per process."""
-    global _dictionary
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        with _dictionary_lock:
-            if _dictionary is None:
-                from sudachipy import Dictionary
-
-                _dictionary = Dictionary(dict="core")
-        from sudachipy import SplitMode
-
-        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.C)
-    return tokenizer
+# Kana marks Japanese: Chinese text (all Han) would otherwise be read as Japanese names. An
+# address line may have no kana at all ("〒372-0801 伊勢崎市宮子町3456番地 田中一郎").
+_HAS_JAPANESE = re.compile(r"[\u3040-\u30ff]|〒|丁目|番地")
 
 
 def warm_up() -> None:
     """Load the dictionary now, so the first resident after a restart does not wait for it."""
-    _tokenizer()
-
-
-# Kana marks Japanese: Chinese text (all Han) would otherwise be read as Japanese names. An
-# address line may have no kana at all ("〒372-0801 伊勢崎市宮子町3456番地 田中一郎").
-_HAS_JAPANESE = re.compile(r"[\u3040-\u30ff]|〒|丁目|番地")
-# Sudachi works on text up to about 49,000 bytes; comments are limited to 10,000 characters,
-# but paper comments pasted in by staff could be longer, so analyse a line (or slice) at a time.
-_SLICE = 4000
-
-
-def analyse(text: str) -> list[list[Morpheme]]:
-    """The text's morphemes, a list per line (or slice of a long line)."""
-    tokenizer = _tokenizer()
-    lines, offset = [], 0
-    for line, body in zip(text.splitlines(keepends=True), text.splitlines(), strict=True):
-        for start in range(0, len(body), _SLICE):
-            lines.append(
-                [
-                    Morpheme(m.surface(), m.part_of_speech(), offset + start + m.begin(),
-                             offset + start + m.end())
-                    for m in tokenizer.tokenize(body[start : start + _SLICE])
-                ]
-            )  # fmt: skip
-        offset += len(line)
-    return lines
+    japanese.warm_up()
 
 
 def _is_name(pos: tuple) -> bool:
@@ -558,7 +510,7 @@ def _given_name_end(text: str, surname_end: int, given: Morpheme | None) -> int:
     return max(start + len(name), given.end if given is not None else surname_end)
 
 
-def _is_place(morphemes: list[Morpheme], index: int) -> bool:
+def _is_place(morphemes: Sequence[Morpheme], index: int) -> bool:
     """A name-tagged word that is a place here: a district or town of the city (赤堀地区)."""
     if morphemes[index].surface in _place_names():
         return True
@@ -571,7 +523,7 @@ def _is_place(morphemes: list[Morpheme], index: int) -> bool:
 _PERSONAL_HONORIFICS = ("さん", "様", "さま", "先生", "君", "くん", "ちゃん")
 
 
-def _named_by_honorific(morphemes: list[Morpheme], index: int) -> bool:
+def _named_by_honorific(morphemes: Sequence[Morpheme], index: int) -> bool:
     """A word the dictionary takes for a place, followed by さん or 先生, is a surname (松本先生)."""
     word = morphemes[index]
     following = morphemes[index + 1].surface if index + 1 < len(morphemes) else ""
@@ -583,7 +535,7 @@ def _named_by_honorific(morphemes: list[Morpheme], index: int) -> bool:
     )
 
 
-def _japanese_name_suggestions(text: str, lines: list[list[Morpheme]]) -> list[Suggestion]:
+def _japanese_name_suggestions(text: str, lines: Sequence[Sequence[Morpheme]]) -> list[Suggestion]:
     found: list[Suggestion] = []
     for morphemes in lines:
         i = 0
@@ -667,15 +619,15 @@ def _next_to_a_name(found: list[Suggestion]) -> list[Suggestion]:
     return result
 
 
-def suggest(text: str, morphemes: list[list[Morpheme]] | None = None) -> list[Suggestion]:
+def suggest(text: str, morphemes: Sequence[Sequence[Morpheme]] | None = None) -> list[Suggestion]:
     """Every span of `text` that looks like personal data, without overlaps, in text order.
 
-    `morphemes` is `analyse(text)` when the caller has it already; it is read only when the
+    `morphemes` is `japanese.analyse(text)` when the caller has it already; it is read only when the
     text holds kana (Japanese)."""
     found = _regex_suggestions(text) + _foreign_name_suggestions(text)
     found += _town_suggestions(text) + _foreign_address_suggestions(text)
     found += _japanese_affiliations(text) + _foreign_affiliations(text)
     if _HAS_JAPANESE.search(text):
-        lines = morphemes if morphemes is not None else analyse(text)
+        lines = morphemes if morphemes is not None else japanese.analyse(text)
         found += _japanese_name_suggestions(text, lines)
     return _next_to_a_name(_without_overlaps(found))

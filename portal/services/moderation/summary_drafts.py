@@ -1,8 +1,8 @@
 """Drafts of 意見の要旨: the sentences of a comment that best stand for the whole of it.
 
 Extractive and offline: the Japanese text (the comment itself, or its translation) is cut into
-sentences, each sentence into content words by SudachiPy (`pii.analyse`, the dictionary the
-portal already loads), and the sentences are ranked by PageRank (networkx) over a graph whose
+sentences, each sentence into content words by SudachiPy (`japanese.analyse`, the one pass
+the portal's other readers share), and the sentences are ranked by PageRank (networkx) over a graph whose
 edges weigh how many content words two sentences share (TextRank). The best sentences, in the
 order the resident wrote them, make the draft, up to `MAX_CHARS`. Greetings and sign-offs share
 no words with the rest and sink.
@@ -20,9 +20,9 @@ import re
 import networkx as nx
 
 from portal.models import Comment
+from portal.services import japanese
 from portal.services.disclosure import PLACEHOLDER_JA
 from portal.services.disclosure.rules import redact, spans_of, stored_translation
-from portal.services.moderation import pii
 
 MAX_CHARS = 60  # a results table's 要旨 runs one or two sentences, 30-60 characters
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -39,7 +39,7 @@ def sentences(text: str) -> list[str]:
 
 def _words(sentence: str) -> set[str]:
     words = set()
-    for line in pii.analyse(sentence.replace(PLACEHOLDER_JA, "、")):
+    for line in japanese.analyse(sentence.replace(PLACEHOLDER_JA, "、")):
         for morpheme in line:
             if morpheme.pos[0] in _CONTENT and morpheme.pos[1] not in ("数詞", "非自立可能"):
                 if morpheme.surface not in _STOP and len(morpheme.surface) > 1:

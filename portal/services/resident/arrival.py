@@ -2,9 +2,10 @@
 
 Its language is detected (declared and detected are both kept), personal data the moderator
 should look at is counted (the queue filters on it), and it joins its campaign group. Together
-that is most of a submission's CPU (a Nepali text alone takes ~10 ms in langdetect; grouping
-compares it with the measure's other comments), so under a flood it runs on the job queue and
-the web workers only store and acknowledge.
+that is most of a submission's CPU (a Nepali text alone takes ~10 ms in langdetect; Sudachi
+reads a Japanese one), so under a flood it runs on the job queue and the web workers only store
+and acknowledge. None of it reads the rest of the measure: grouping finds its candidates in the
+band index (`duplicates.index`), so the cost per comment stays the same as the measure fills.
 
 `PORTAL_GROUPING` says where: "queue" (the default with Redis: `portal worker` runs it),
 "thread" (the default without: a thread of the web process, after the commit), "inline"

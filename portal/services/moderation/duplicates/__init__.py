@@ -10,13 +10,16 @@ comment quoting one sentence of a letter and adding its own points can reach 0.7
 A full regrouping finds candidates with MinHash-LSH (banding, numpy) and verifies every candidate
 exactly, so LSH can only cost recall, never precision. It clusters around leaders: each comment,
 in the order received, joins the most similar existing group leader or becomes a leader itself.
-A campaign of 10,000 copies then costs 10,000 comparisons, not 50 million.
+A campaign of 10,000 copies then costs 10,000 comparisons, not 50 million. The leaders are
+stored in the database's band index (`index`), where a new comment finds its candidates
+without reading the measure.
 
 Groups a moderator confirmed, or answered with a city response, are kept as they are (new copies
 still join them), and a comment a moderator moved by hand (`group_manual`) stays where it is.
 Every comment still counts as one comment: a group only records who belongs together.
 
-`similarity` measures and clusters texts (no database); `groups` writes the groups.
+`similarity` measures and clusters texts (no database); `groups` writes the groups; `index`
+keeps the band index.
 """
 
 from portal.services.moderation.duplicates.groups import (

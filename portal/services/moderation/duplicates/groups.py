@@ -10,17 +10,20 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from portal.extensions import db
 from portal.models import Comment
 from portal.models.moderation import CampaignGroup, CityResponse
+from portal.services.moderation.duplicates import index
 from portal.services.moderation.duplicates.similarity import (
     THRESHOLD,
+    Leaders,
     cluster,
     groups_of,
     jaccard,
     shingles,
+    signature,
 )
 
 
@@ -37,12 +40,12 @@ def _kept_group_ids(measure_id: int) -> set[int]:
     )
 
 
-def _representative_texts(group_ids: Iterable[int]) -> Iterator[tuple[int, str]]:
+def _representatives(group_ids: Iterable[int]) -> Iterator[tuple[int, int, str]]:
     ids = list(group_ids)
     if not ids:
         return
     rows = db.session.execute(
-        select(CampaignGroup.id, Comment.body)
+        select(CampaignGroup.id, Comment.id, Comment.body)
         .join(Comment, Comment.id == CampaignGroup.representative_comment_id)
         .where(CampaignGroup.id.in_(ids))
     )
@@ -80,7 +83,20 @@ def regroup_measure(measure_id: int) -> RegroupResult:
             yield comment_id, body
 
     # Seed keys are negative group ids, so they never collide with comment ids.
-    assignment = cluster(docs(), ((-gid, body) for gid, body in _representative_texts(kept)))
+    seed_comment: dict[int, int] = {}
+
+    def seeds():
+        for gid, representative, body in _representatives(kept):
+            seed_comment[-gid] = representative
+            yield -gid, body
+
+    leaders = Leaders()
+    assignment = cluster(docs(), seeds(), leaders)
+    # The leaders are what a new comment is compared with: the index holds them and only them.
+    index.rebuild(
+        measure_id,
+        ((seed_comment.get(key, key), sketch) for key, sketch in leaders.sketches.items()),
+    )
     result = RegroupResult(comments=len(previous))
 
     old_auto = set(
@@ -152,8 +168,10 @@ def regroup_measure(measure_id: int) -> RegroupResult:
 def group_new_comment(comment_id: int, threshold: float = THRESHOLD) -> int | None:
     """Put one newly arrived comment into its campaign group, if it has one; return the group.
 
-    Standalone and idempotent (safe to run twice, or from a job queue): a comment already in a
-    group, or placed by hand, is left alone. The caller commits.
+    The candidates come from the band index (`index.candidates`: a few rows whatever the size
+    of the measure) and are compared exactly; a comment that matches none becomes a leader in
+    the index itself. Standalone and idempotent (safe to run twice, or from a job queue): a
+    comment already in a group, or placed by hand, is left alone. The caller commits.
     """
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.group_manual:
@@ -163,38 +181,30 @@ def group_new_comment(comment_id: int, threshold: float = THRESHOLD) -> int | No
     grams = shingles(comment.body)
     if not grams.size:
         return None
-    best_group, best_score = None, threshold
-    for group_id, body in db.session.execute(
-        select(CampaignGroup.id, Comment.body)
-        .join(Comment, Comment.id == CampaignGroup.representative_comment_id)
-        .where(CampaignGroup.measure_id == comment.measure_id)
-    ):
-        score = jaccard(grams, shingles(body))
-        if score >= best_score:
-            best_group, best_score = group_id, score
-    if best_group is None:
-        # Jaccard >= t needs shingle counts within a factor t of each other; text lengths
-        # track shingle counts loosely (punctuation), hence the wider margin.
-        length = len(comment.body)
-        low, high = int(length * threshold * 0.6), int(length / (threshold * 0.6)) + 3
-        best_peer = None
-        for peer_id, body in db.session.execute(
-            select(Comment.id, Comment.body)
-            .where(
-                Comment.measure_id == comment.measure_id,
-                Comment.id != comment.id,
-                Comment.group_id.is_(None),
-                Comment.group_manual.is_(False),
-                func.length(Comment.body).between(low, high),
+    sketch = signature(grams)
+    found = index.candidates(comment.measure_id, sketch, exclude=comment.id)
+    scored = []
+    if found:
+        for peer_id, body, group_id, manual in db.session.execute(
+            select(Comment.id, Comment.body, Comment.group_id, Comment.group_manual).where(
+                Comment.id.in_(found), Comment.measure_id == comment.measure_id
             )
-            .order_by(Comment.received_at, Comment.id)
-            .execution_options(yield_per=2000)
         ):
-            score = jaccard(grams, shingles(body))
-            if score >= best_score:
-                best_peer, best_score = peer_id, score
-        if best_peer is None:
-            return None
+            if manual and group_id is None:  # a moderator said it is no copy
+                continue
+            other = shingles(body)
+            # Jaccard can reach t only if the smaller set is at least t times the larger.
+            if min(grams.size, other.size) < threshold * max(grams.size, other.size):
+                continue
+            score = jaccard(grams, other)
+            if score >= threshold:
+                # An existing group first (as a moderator sees it), then the closest text.
+                scored.append((group_id is not None, score, -peer_id, peer_id, group_id))
+    if not scored:
+        index.add(comment.measure_id, comment.id, sketch)
+        return None
+    _grouped, _score, _order, best_peer, best_group = max(scored)
+    if best_group is None:
         group = CampaignGroup(measure_id=comment.measure_id, representative_comment_id=best_peer)
         db.session.add(group)
         db.session.flush()
