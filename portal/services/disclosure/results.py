@@ -241,19 +241,23 @@ def results_document(measure: Measure) -> dict:
                     for member in members
                 )
     withheld = {entry["comment"] for entry in annex if entry["withheld"]}
-    return {
-        "format": snapshot.FORMAT,
-        "measure": _measure(measure),
-        "figures": _figures(measure, len(withheld)),
-        "rows": rows,
-        "annex": annex,
-    }
+    return snapshot.format_1_as_2(
+        {
+            "format": 1,
+            "measure": _measure(measure),
+            "figures": _figures(measure, len(withheld)),
+            "rows": rows,
+            "annex": annex,
+        }
+    )
 
 
-def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Results:
+def build_results(
+    measure: Measure, placeholder: str = PLACEHOLDER_JA, locale: str = "ja"
+) -> Results:
     """The results of `measure` as they would be published now (the admin's draft). Published
     results are read from their stored snapshot (`services.results.snapshots`), never here."""
-    return snapshot.results_from(results_document(measure), placeholder)
+    return snapshot.results_from(results_document(measure), placeholder, locale)
 
 
 def _responses(comments: list[Comment]) -> dict[tuple[str, int], CityResponse]:
