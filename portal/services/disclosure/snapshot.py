@@ -28,7 +28,10 @@ counting), ``by_category`` ([[category, items], ...], 対応区分 order) and ``
 `services.content.parts`), ``part_labels`` ({locale: label}, stored so a published version
 never changes when the outline does), ``count`` = the items in the row, ``reposted_from`` (再掲:
 the measure the item was sent on, or the part the item first stands under), and internally
-``items`` (item ids; negative for a comment's implicit whole-text item); an annex entry adds
+``items`` (item ids; minus the comment's id for a whole text standing as one item) and
+``row_id`` (the staff's row, or null for an item standing alone); ``translations``
+({locale: {summary, response (pieces), method}}: a written row's translations that a person
+wrote or reviewed; Japanese stays authoritative); an annex entry adds
 ``row_numbers`` (every row holding an item of the comment; ``row_number`` is the first).
 `results_from` reads format 1 too, converting it (each row concerns its measure as a whole, its
 count is its items), so every stored version stays readable; it refuses any other format.
