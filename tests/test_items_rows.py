@@ -212,7 +212,7 @@ def test_rows_join_split_merge_and_resplit_before_publication(app, client, login
     assert response.status_code == 303
     page = client.get(ROWS_PAGE).text
     assert "Row: 2 points" in page
-    assert "Row: 1 points" in page
+    assert "Row: 1 point" in page
     row_ids = re.findall(r'id="row-(\d+)"', page)
     assert len(row_ids) == 2
     # merged back, then taken apart again
