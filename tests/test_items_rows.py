@@ -422,3 +422,20 @@ def test_a_stored_format_1_document_still_reads(app, client, login_as, letters):
     page = client.get("/ja/measures/1-1/results")
     assert page.status_code == 200
     assert "公民館を残してください" in page.text
+
+
+def test_demo_publishes_letters_counted_point_by_point(app, make_staff):
+    from portal.services.results.demo import seed_demo_results
+
+    admin = make_staff("admin")
+    with app.app_context():
+        actor = db.session.get(StaffUser, admin["id"])
+        demo = seed_demo_results(actor, utcnow())
+        db.session.commit()
+        assert (demo.people, demo.items, demo.rows) == (7, 14, 8)
+        assert seed_demo_results(actor, utcnow()) is None  # once
+        results = build_results(
+            db.session.scalar(sa.select(Measure).where(Measure.code == "1-(3)"))
+        )
+        assert max(row.count for row in results.rows) == 3
+        assert {row.part for row in results.rows} == {"measure:1-(3)", "paragraph:1-(3):2"}
