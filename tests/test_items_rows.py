@@ -439,3 +439,15 @@ def test_demo_publishes_letters_counted_point_by_point(app, make_staff):
         )
         assert max(row.count for row in results.rows) == 3
         assert {row.part for row in results.rows} == {"measure:1-(3)", "paragraph:1-(3):2"}
+
+
+def test_hiding_more_after_publication_hides_it_inside_the_point(app, client, published):
+    word = "存続"
+    paths = ["/ja/measures/1-1/results.csv", "/ja/measures/1-1/results.json"]
+    assert all(word in client.get(path).data.decode("utf-8-sig") for path in paths)
+    page = f"/staff/moderation/comments/{published['a']}"
+    response = _post(client, page, page + "/redactions", {"field": "body", "exact_text": word})
+    assert response.status_code == 303
+    for path in [*paths, "/ja/measures/1-1/results", "/ja/measures/1-1/results/comments"]:
+        assert word not in client.get(path).data.decode("utf-8-sig"), path
+    assert json.loads(client.get("/ja/measures/1-1/results.json").data)["version"] == 2
