@@ -451,3 +451,29 @@ def test_hiding_more_after_publication_hides_it_inside_the_point(app, client, pu
     for path in [*paths, "/ja/measures/1-1/results", "/ja/measures/1-1/results/comments"]:
         assert word not in client.get(path).data.decode("utf-8-sig"), path
     assert json.loads(client.get("/ja/measures/1-1/results.json").data)["version"] == 2
+
+
+def test_a_rows_translation_reaches_the_results_once_a_person_wrote_or_reviewed_it(
+    app, client, login_as, letters
+):
+    from portal.models.items import ResultRowTranslation
+
+    login_as("moderator")
+    _split_every_sentence(client, letters["b"], 3)
+    _answer_all_rows(client)
+    with app.app_context():
+        row = db.session.scalars(sa.select(ResultRow).order_by(ResultRow.id)).first()
+        db.session.add_all(
+            [
+                ResultRowTranslation(
+                    row_id=row.id, locale="vi", summary="Giữ nhà văn hóa", response="Tham khảo."
+                ),
+                ResultRowTranslation(
+                    row_id=row.id, locale="en", summary="Keep the hall", method="machine"
+                ),
+            ]
+        )
+        db.session.commit()
+        [shown] = [r for r in build_results(_measure()).rows if r.translations]
+        assert shown.translation("vi").summary == "Giữ nhà văn hóa"
+        assert shown.translation("en") is None  # a machine draft nobody reviewed stays out

@@ -51,6 +51,7 @@ from portal.services.disclosure.snapshot import (
     Results,
     ResultsFigures,
     ResultsRow,
+    RowTranslation,
     results_from,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "Results",
     "ResultsFigures",
     "ResultsRow",
+    "RowTranslation",
     "build_results",
     "comment_language",
     "committee_disclosures",
