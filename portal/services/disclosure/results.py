@@ -244,7 +244,7 @@ def _entries(measure: Measure, own: list[Comment], linked: list[Comment], labels
             row.reposted_from = row.reposts[0].comment.measure.code
     # comments sent on another measure and linked to this one: 再掲 rows, as before items
     default = next(iter(labels.known))
-    for index, unit in enumerate(items.units(linked, part=default)):
+    for index, unit in enumerate(items.units(linked, part=default, whole=True)):
         entries.append(
             _Entry(
                 (labels.place(default), 2, index, 0),
