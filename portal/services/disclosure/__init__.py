@@ -18,10 +18,10 @@ Import from this package, not its modules.
 """
 
 from portal.services.disclosure.committee import committee_disclosures
+from portal.services.disclosure.rehide import rehidden
 from portal.services.disclosure.results import (
     build_results,
     comment_language,
-    rehidden,
     results_document,
 )
 from portal.services.disclosure.rules import (
