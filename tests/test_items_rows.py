@@ -477,3 +477,32 @@ def test_a_rows_translation_reaches_the_results_once_a_person_wrote_or_reviewed_
         [shown] = [r for r in build_results(_measure()).rows if r.translations]
         assert shown.translation("vi").summary == "Giữ nhà văn hóa"
         assert shown.translation("en") is None  # a machine draft nobody reviewed stays out
+
+
+def test_a_point_about_two_parts_is_shown_again_without_counting_twice(
+    app, client, login_as, letters
+):
+    login_as("moderator")
+    _split_every_sentence(client, letters["a"], 4, parts={3: "area:1"})
+    a = _items(app, letters["a"])
+    hall, bus = a[2][0], a[3][0]
+    for key in (hall, bus):
+        _post(client, ROWS_PAGE, ROWS_PAGE + "/join", {"item": key, "action": "new"})
+    page = client.get(ROWS_PAGE).text
+    hall_row, bus_row = (_items(app, letters["a"])[i][4] for i in (2, 3))
+    assert f'id="row-{hall_row}"' in page
+    response = _post(
+        client,
+        ROWS_PAGE,
+        f"{ROWS_PAGE}/{bus_row}",
+        {"item": bus, "repost_row": hall_row, "action": "repost"},
+    )
+    assert response.status_code == 303
+    assert "Shown here again (再掲):" in client.get(ROWS_PAGE).text
+    with app.app_context():
+        results = build_results(_measure())
+        area = next(row for row in results.rows if row.part == "area:1")
+        assert area.count == 2  # the hall, and the bus shown again
+        assert results.figures.items == 5  # 4 points of a, 1 of b: the bus counts once
+        annex_a = next(e for e in results.annex if LETTER_A[:10] in e.text)
+        assert area.number in annex_a.row_numbers
