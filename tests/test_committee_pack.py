@@ -446,15 +446,15 @@ def test_every_audit_action_in_the_code_has_a_sentence():
 
     source = Path(__file__).parent.parent / "portal"
     call = re.compile(
-        r"(?:\baudit_here|\brecord|\b_audit|\baudit_account|\b_audit_refusal)\(\s*\"([a-z][a-z0-9_]+)\"",
+        r"(?:\baudit_here|\b_?record|\b_audit|\baudit_account|\b_audit_refusal)\(\s*\"([a-z][a-z0-9_]+)\"",
         re.S,
     )
     found = set()
     for path in source.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         found |= set(call.findall(text))
-        found |= set(re.findall(r"\"(group_[a-z_]+)\" if", text))
-        found |= set(re.findall(r"else \"(group_[a-z_]+)\"", text))
+        found |= set(re.findall(r"\"((?:group|items?)_[a-z_]+)\" if", text))
+        found |= set(re.findall(r"else \"((?:group|items?)_[a-z_]+)\"", text))
         found |= set(re.findall(r"\(\s*accounts\.\w+,\s*\"([a-z_]+)\"", text))
     found |= {f"comment_{d.value}" for d in Decision}
     assert "comment_approve" in found

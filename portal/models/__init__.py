@@ -1,6 +1,7 @@
 """Domain models. Importing this package registers every table with the metadata."""
 
 from portal.models.comments import Comment, CommentStatus, ContactDetails, ReceiptHandoff
+from portal.models.items import ItemRepost, OpinionItem, ResultRow, ResultRowTranslation
 from portal.models.measures import (
     AreaText,
     ContentVersion,
@@ -52,6 +53,10 @@ __all__ = [
     "AuditRecord",
     "CampaignGroup",
     "CandidateBand",
+    "ItemRepost",
+    "OpinionItem",
+    "ResultRow",
+    "ResultRowTranslation",
     "Channel",
     "CityResponse",
     "CommentAttachment",

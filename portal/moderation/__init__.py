@@ -15,10 +15,12 @@ from portal.moderation import (  # noqa: E402,F401
     comment,
     decisions,
     groups,
+    items,
     paper,
     queue,
     redactions,
     responses,
+    rows,
     translations,
     wording,
 )
