@@ -19,6 +19,7 @@ from portal.moderation import (  # noqa: E402,F401
     queue,
     redactions,
     responses,
+    row_translations,
     translations,
     wording,
 )

@@ -1,0 +1,298 @@
+"""Published results read per 同趣旨 row: grouped by 該当箇所 with a table of contents, a search
+that works without JavaScript, pages whose row anchors hold, one notice for untranslated rows,
+furigana in easy Japanese, and the same rows in the CSV, the JSON (valid against its schema),
+the PDF and the API."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+from conftest import csrf_token_from
+from portal.services.content.parts import parts_for
+from test_results import (  # noqa: F401  (closed_measure is a fixture)
+    _pdf_text,
+    _publish,
+    closed_measure,
+)
+
+from portal.extensions import db
+from portal.models import Comment, Measure
+from portal.models.moderation import PublishedResults
+from portal.services.results.files import results_schema
+
+LIBRARY = "図書館の開館時間を夜九時まで延ばしてほしい"
+LIBRARY_RESPONSE = "開館時間の延長は今後の参考とします。"
+# Where the plain comment's row (the receipt of `closed_measure`) lands in the long table.
+PLAIN_ROW = 75
+SIZES = (40, 30, 25, 5)  # rows per part: 100 rows, two pages of 50 and a third
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Drawn PDFs go to this test's own directory; a 100-row PDF is drawn while one waits."""
+    return {
+        "PORTAL_RESULTS_PDF_CACHE": str(tmp_path / "pdf-cache"),
+        "PORTAL_RESULTS_PDF_INLINE_ROWS": 500,
+    }
+
+
+def _stored(app) -> PublishedResults:
+    measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+    return db.session.scalar(
+        sa.select(PublishedResults).where(PublishedResults.measure_id == measure.id)
+    )
+
+
+def _grow(app) -> list[str]:
+    """Turn the published table of 1-(1) into a long one over four parts of the outline, as a
+    city's real results are (the stored version is what every page reads). Returns the part
+    keys in order."""
+    with app.app_context():
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        parts = parts_for(measure)[: len(SIZES)]
+        assert len(parts) == len(SIZES), "1-(1) has a measure, paragraphs and an area part"
+        plain = db.session.scalar(
+            sa.select(Comment).where(Comment.body.like("窓口の待ち時間を短く%"))
+        )
+        stored = _stored(app)
+        document = json.loads(stored.document)
+        originals = {tuple(row["members"]): row for row in document["rows"]}
+        plain_row = next(row for key, row in originals.items() if plain.id in key)
+        campaign = next(row for row in document["rows"] if row["count"] == 3)
+        rows, by_part, by_category = [], [], {}
+        for part, size in zip(parts, SIZES, strict=True):
+            for _ in range(size):
+                number = len(rows) + 1
+                if number == PLAIN_ROW:
+                    row = copy.deepcopy(plain_row)
+                else:
+                    row = copy.deepcopy(campaign)
+                    row.update(
+                        summary=[f"要旨その{number}について"],
+                        summary_of=None,
+                        summary_spans=None,
+                        count=1 + number % 3,
+                        members=[],
+                        items=[],
+                        response_id=None,
+                        response_category="for_reference" if number % 2 else "not_reflected",
+                        response_ja=[f"市の考え方その{number}です。"],
+                        # every third row translated into Vietnamese
+                        response_translation=[f"Phản hồi số {number}"] if number % 3 == 0 else None,
+                        response_translation_language="vi" if number % 3 == 0 else None,
+                    )
+                    if number == 77:
+                        row["summary"], row["response_ja"] = [LIBRARY], [LIBRARY_RESPONSE]
+                row.update(number=number, part=part.key, part_labels=part.labels)
+                row["reposted_from"] = None
+                rows.append(row)
+                by_category[row["response_category"]] = (
+                    by_category.get(row["response_category"], 0) + row["count"]
+                )
+            by_part.append([part.key, sum(r["count"] for r in rows if r["part"] == part.key)])
+        for entry in document["annex"]:
+            entry["row_number"] = PLAIN_ROW
+            entry["row_numbers"] = [PLAIN_ROW]
+        document["rows"] = rows
+        document["figures"].update(
+            items=sum(row["count"] for row in rows),
+            by_category=[[key, count] for key, count in by_category.items()],
+            by_part=by_part,
+        )
+        stored.document = json.dumps(document, ensure_ascii=False)
+        db.session.commit()
+        return [part.key for part in parts]
+
+
+@pytest.fixture
+def long_results(app, client, login_as, closed_measure):  # noqa: F811
+    """1-(1)'s results published, then grown to 100 rows over four parts."""
+    _publish(app, client, login_as)
+    client.get("/staff/logout")
+    return _grow(app)
+
+
+def _anchor(key: str) -> str:
+    return "part-" + re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-").lower()
+
+
+def test_results_are_grouped_by_part_with_a_table_of_contents(client, long_results):
+    page = client.get("/en/measures/1-1/results").text
+    contents = page[
+        page.index('class="results-contents"') : page.index(
+            "</nav>", page.index('class="results-contents"')
+        )
+    ]
+    # one entry per part, each a jump link to the page holding its first row, with its count
+    for key, expected_page in zip(long_results, (1, 1, 2, 2), strict=True):
+        query = "" if expected_page == 1 else f"?page={expected_page}"
+        assert f'href="/en/measures/1-1/results{query}#{_anchor(key)}"' in contents
+    assert "opinions" in contents
+    # the first page: the first part and the start of the second, under their headings
+    assert f'<h3 id="{_anchor(long_results[0])}" class="part-heading">' in page
+    assert f'<h3 id="{_anchor(long_results[1])}" class="part-heading">' in page
+    assert 'id="row-50"' in page and 'id="row-51"' not in page
+    # the second part goes on over the page break, its heading repeated, marked as continued
+    second = client.get("/en/measures/1-1/results?page=2").text
+    heading = second[second.index(f'id="{_anchor(long_results[1])}"') :][:400]
+    assert "(continued)" in heading
+    assert 'id="row-51"' in second and 'id="row-100"' in second
+
+
+def test_headline_counts_opinion_items_and_each_response_category(client, long_results):
+    page = client.get("/ja/measures/1-1/results").text
+    items = sum(1 + number % 3 for number in range(1, 101) if number != PLAIN_ROW) + 1
+    assert f"5人から{items}件の意見が提出されました。" in page
+    assert "対応区分ごとの意見の件数" in page
+    assert "今後の参考とする" in page
+    english = client.get("/en/measures/1-1/results").text
+    assert f"5 people sent {items} opinions." in english
+
+
+def test_resident_searches_the_rows_without_javascript(client, long_results):
+    found = client.get("/ja/measures/1-1/results?q=図書館 開館").text
+    assert 'id="row-77"' in found
+    assert found.count('<tr id="row-') == 1
+    assert "検索に一致する行は1行です。" in found
+    assert 'value="図書館 開館"' in found
+    # full-width and half-width letters alike, case folded
+    assert 'id="row-77"' in client.get("/en/measures/1-1/results?q=%EF%BC%97%EF%BC%97").text
+    nothing = client.get("/en/measures/1-1/results?q=zzzz").text
+    assert "No row matches your search." in nothing
+    assert '<tr id="row-' not in nothing
+    # the response category in the reader's language is searched too
+    noted = client.get("/en/measures/1-1/results?q=noted+for+future").text
+    expected = sum(1 for number in range(1, 101) if number % 2 and number != PLAIN_ROW)
+    assert f"{expected} rows match your search." in noted
+    assert noted.count('<tr id="row-') == expected
+
+
+def test_long_table_has_numbered_pages_and_rows_keep_their_anchor(client, long_results):
+    first = client.get("/en/measures/1-1/results").text
+    assert first.count('<tr id="row-') == 50
+    assert 'href="/en/measures/1-1/results?page=2" rel="next"' in first
+    assert 'href="/en/measures/1-1/results?page=3">3</a>' in first
+    assert 'aria-current="page">1</a>' in first
+    third = client.get("/en/measures/1-1/results?page=3").text
+    assert 'href="/en/measures/1-1/results?page=2" rel="prev"' in third
+    assert client.get("/en/measures/1-1/results?page=4").status_code == 404
+    # the annex links each comment to the page of the table that holds its row
+    annex = client.get("/en/measures/1-1/results/comments").text
+    assert f'href="/en/measures/1-1/results?page=2#row-{PLAIN_ROW}"' in annex
+    assert f'id="row-{PLAIN_ROW}"' in client.get("/en/measures/1-1/results?page=2").text
+
+
+def test_receipt_links_straight_to_the_row_on_its_page(app, client, long_results, closed_measure):  # noqa: F811
+    form = client.get("/en/receipts").text
+    page = client.post(
+        "/en/receipts",
+        data={
+            "receipt_number": closed_measure["number"],
+            "access_key": closed_measure["key"],
+            "csrf_token": csrf_token_from(form),
+        },
+    ).text
+    assert f'href="/en/measures/1-1/results?page=2#row-{PLAIN_ROW}"' in page
+
+
+def test_missing_translation_is_said_once_above_the_table(client, long_results):
+    page = client.get("/vi/measures/1-1/results").text
+    notice = "Những dòng thành phố chưa dịch sang tiếng Việt được hiển thị bằng tiếng Nhật"
+    assert page.count(notice) == 1
+    assert page.index(notice) < page.index('<table class="results-table">')
+    assert "chỉ có bằng tiếng Nhật" not in page  # the old sentence under every row
+    # translated rows read in Vietnamese, the others in Japanese with their lang
+    assert '<div class="city-view" lang="vi" data-verbatim>Phản hồi số 3</div>' in page
+    assert '<div class="city-view" lang="ja" data-verbatim>市の考え方その1です。</div>' in page
+    # Japanese readers are not told about translations
+    assert "翻訳されていない" not in client.get("/ja/measures/1-1/results").text
+
+
+def test_easy_japanese_cards_carry_ruby_not_parentheses(client, long_results):
+    page = client.get("/ja-x-easy/measures/1-1/results").text
+    body = page[page.index("<main") :]
+    # the labels each card shows on a phone are text, so they get furigana like the rest
+    assert '<span class="cell-label"><ruby>番号<rp>(</rp><rt>ばんごう</rt><rp>)</rp></ruby>' in body
+    assert "番号(ばんごう)" not in body
+    assert "data-label=" not in body
+    # headings, the table of contents and the notices too: no reading left in parentheses
+    visible = re.sub(r"<(title|option|textarea)[^>]*>.*?</\1>", "", body, flags=re.S)
+    visible = re.sub(r"<[^>]+>", "", re.sub(r"<rp>[^<]*</rp>|<rt>[^<]*</rt>", "", visible))
+    assert not re.search(r"[\u4e00-\u9fff][(（][\u3041-\u309f]+[)）]", visible)
+    # the city's own text stays as written
+    assert '<div class="opinion" lang="ja" dir="auto" data-verbatim>要旨その1について</div>' in body
+
+
+def test_response_category_column_is_not_squeezed(client, long_results):
+    css = client.get("/static/portal.css").text
+    rule = re.search(
+        r"\.results-table \.col-category, \.results-table td\.category \{([^}]*)\}", css
+    )
+    assert rule and "min-width" in rule[1] and "keep-all" in rule[1]
+    page = client.get("/ja/measures/1-1/results").text
+    assert (
+        '<td class="category"><span class="cell-label">対応区分</span>今後の参考とする</td>' in page
+    )
+
+
+def test_csv_lists_every_row_with_its_part(client, long_results):
+    response = client.get("/ja/measures/1-1/results.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["番号", "該当箇所", "再掲(元の施策)", "意見の要旨"]
+    assert header[-1] == "該当箇所の識別子"
+    assert len(body) == 100
+    library = body[76]
+    assert library[0] == "77" and library[3] == LIBRARY
+    assert library[-1] == long_results[2]
+    assert library[1].startswith("1-(1)")  # the part's Japanese label
+    assert library[6] == "今後の参考とする"
+
+
+def test_json_follows_its_schema_row_by_row(client, long_results):
+    data = json.loads(client.get("/ja/measures/1-1/results.json").data)
+    schema = results_schema()
+    jsonschema.validate(data, schema, format_checker=jsonschema.FormatChecker())
+    assert client.get(data["schema"]).get_json() == schema
+    assert len(data["rows"]) == 100
+    assert data["rows"][76]["part"] == long_results[2]
+    assert data["figures"]["items"] == sum(row["count"] for row in data["rows"])
+    assert [p["part"] for p in data["figures"]["by_part"]] == long_results
+    assert {c["category_ja"] for c in data["figures"]["by_category"]} == {
+        "今後の参考とする",
+        "反映しない",
+    }
+    # a row without its part fails the schema: the test would notice a serialiser drifting
+    broken = copy.deepcopy(data)
+    del broken["rows"][0]["part"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_api_gives_the_figures_and_rows_per_part(client, long_results):
+    results = client.get("/api/v1/consultations/1-1/results").get_json()
+    assert results["figures"]["items"] > 100
+    assert [p["part"] for p in results["figures"]["by_part"]] == long_results
+    rows = client.get("/api/v1/consultations/1-1/results/rows?limit=200").get_json()["items"]
+    assert len(rows) == 100
+    assert rows[76]["part"] == long_results[2]
+    assert rows[76]["summary"] == LIBRARY
+
+
+def test_pdf_shows_the_rows_under_their_parts(client, long_results, tmp_path):
+    response = client.get("/ja/measures/1-1/results.pdf")
+    assert response.status_code == 200
+    path = tmp_path / "results.pdf"
+    path.write_bytes(response.data)
+    text = _pdf_text(path)
+    assert LIBRARY in text
+    assert "要旨その100について" in text
+    assert "対応区分ごとの意見の件数" in text
+    assert "今後の参考とする" in text
