@@ -138,12 +138,14 @@ def test_results_are_grouped_by_part_with_a_table_of_contents(client, long_resul
     # the first page: the first part and the start of the second, under their headings
     assert f'<h3 id="{_anchor(long_results[0])}" class="part-heading">' in page
     assert f'<h3 id="{_anchor(long_results[1])}" class="part-heading">' in page
-    assert 'id="row-50"' in page and 'id="row-51"' not in page
+    assert 'id="row-50"' in page
+    assert 'id="row-51"' not in page
     # the second part goes on over the page break, its heading repeated, marked as continued
     second = client.get("/en/measures/1-1/results?page=2").text
     heading = second[second.index(f'id="{_anchor(long_results[1])}"') :][:400]
     assert "(continued)" in heading
-    assert 'id="row-51"' in second and 'id="row-100"' in second
+    assert 'id="row-51"' in second
+    assert 'id="row-100"' in second
 
 
 def test_headline_counts_opinion_items_and_each_response_category(client, long_results):
@@ -235,7 +237,9 @@ def test_response_category_column_is_not_squeezed(client, long_results):
     rule = re.search(
         r"\.results-table \.col-category, \.results-table td\.category \{([^}]*)\}", css
     )
-    assert rule and "min-width" in rule[1] and "keep-all" in rule[1]
+    assert rule
+    assert "min-width" in rule[1]
+    assert "keep-all" in rule[1]
     page = client.get("/ja/measures/1-1/results").text
     assert (
         '<td class="category"><span class="cell-label">対応区分</span>今後の参考とする</td>' in page
@@ -250,7 +254,8 @@ def test_csv_lists_every_row_with_its_part(client, long_results):
     assert header[-1] == "該当箇所の識別子"
     assert len(body) == 100
     library = body[76]
-    assert library[0] == "77" and library[3] == LIBRARY
+    assert library[0] == "77"
+    assert library[3] == LIBRARY
     assert library[-1] == long_results[2]
     assert library[1].startswith("1-(1)")  # the part's Japanese label
     assert library[6] == "今後の参考とする"

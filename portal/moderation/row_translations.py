@@ -21,7 +21,7 @@ from portal.moderation.labels import refusal_text
 from portal.services import actions
 from portal.services.content.parts import parts_for
 from portal.services.moderation.translation import provider_from_config
-from portal.services.results import row_translations
+from portal.services.results import row_translations as rows_service
 from portal.staff_access import client_address, current_staff, form_page
 
 
@@ -30,8 +30,8 @@ def _measure_or_404(code: str) -> Measure:
 
 
 def _locale_or_404(value: str | None) -> str:
-    locale = value or row_translations.TARGET_LOCALES[0]
-    if locale not in row_translations.TARGET_LOCALES:
+    locale = value or rows_service.TARGET_LOCALES[0]
+    if locale not in rows_service.TARGET_LOCALES:
         abort(404)
     return locale
 
@@ -43,8 +43,8 @@ def _page(measure: Measure, locale: str, status: int = 200):
         ActionForm(),
         measure=measure,
         locale=locale,
-        locale_names={tag: BY_TAG[tag].native_name for tag in row_translations.TARGET_LOCALES},
-        entries=row_translations.entries(measure, locale),
+        locale_names={tag: BY_TAG[tag].native_name for tag in rows_service.TARGET_LOCALES},
+        entries=rows_service.entries(measure, locale),
         part_labels=labels,
         machine_available=provider_from_config(current_app.config) is not None,
     )
@@ -71,15 +71,15 @@ def row_translations_save(code: str):
     if not form.validate_on_submit():
         abort(400)
     texts = {}
-    for entry in row_translations.entries(measure, locale):
+    for entry in rows_service.entries(measure, locale):
         row_id = entry.row.id
         if f"summary-{row_id}" in request.form or f"response-{row_id}" in request.form:
-            texts[row_id] = row_translations.RowText(
+            texts[row_id] = rows_service.RowText(
                 summary=request.form.get(f"summary-{row_id}", ""),
                 response=request.form.get(f"response-{row_id}", ""),
             )
     try:
-        changed = row_translations.save_batch(
+        changed = rows_service.save_batch(
             measure, locale, texts, actor=current_staff(), ip=client_address(), now=utcnow()
         )
         db.session.commit()
@@ -102,7 +102,7 @@ def row_translations_machine(code: str):
     if provider is None:
         abort(404)  # machine translation is off: there is nothing to ask
     try:
-        drafted = row_translations.machine_drafts(
+        drafted = rows_service.machine_drafts(
             measure, locale, provider, actor=current_staff(), ip=client_address(), now=utcnow()
         )
         db.session.commit()
@@ -110,7 +110,7 @@ def row_translations_machine(code: str):
         db.session.rollback()
         flash(refusal_text(refusal.code), "error")
         return _page(measure, locale, 409)
-    except row_translations.TranslationUnavailable:
+    except rows_service.TranslationUnavailable:
         db.session.rollback()
         flash(_("The machine translation server did not answer. Nothing was changed."), "error")
         return _page(measure, locale, 503)
