@@ -18,6 +18,7 @@ from portal.models import Measure
 from portal.public import bp
 from portal.public.routes import measure_or_404
 from portal.services.disclosure import fingerprint_for_author, results_are_public
+from portal.services.sanitize import ruby_only
 from portal.services.results import files as result_files
 from portal.services.results import snapshots
 from portal.services.results import table as results_table
@@ -60,6 +61,7 @@ def _results_helpers() -> dict:
         "results_row_url": results_row_url,
         "withheld_reason_label": withheld_reason_label,
         "author_fingerprint": fingerprint_for_author,
+        "part_label_html": ruby_only,
     }
 
 

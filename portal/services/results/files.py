@@ -23,6 +23,7 @@ from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE
 from portal.services.cells import neutralise
 from portal.services.disclosure import PLACEHOLDER_JA, Results
+from portal.services.sanitize import strip_marks
 
 if TYPE_CHECKING:
     from portal.services.results.snapshots import Published
@@ -81,7 +82,7 @@ def results_csv(results: Results) -> bytes:
             _cell(value)
             for value in (
                 fields["number"],
-                fields.get("part_label") or fields["measure_code"],
+                strip_marks(fields.get("part_label") or fields["measure_code"]),
                 fields["reposted_from"],
                 fields["summary"],
                 fields["summary_language"],
@@ -104,7 +105,7 @@ def figures_json(results: Results) -> dict:
     """The figures as the open data gives them: people, comments, opinion items (意見件数, the M
     of "N人からM件"), and the items per 対応区分 and per 該当箇所 (labelled in Japanese)."""
     figures = results.figures
-    labels = {row.part: row.part_label for row in results.rows}
+    labels = {row.part: strip_marks(row.part_label) for row in results.rows}
     counts = dict(figures.by_category)
     return {
         "people": figures.people,
@@ -145,7 +146,11 @@ def results_json(published: Published, url: str, schema_url: str) -> bytes:
         "version_published_at": _iso(published.published_at),
         "figures": figures_json(results),
         "rows": [
-            {**row.public_fields(), "response_category_ja": CATEGORY_JA.get(row.response_category)}
+            {
+                **row.public_fields(),
+                "part_label": strip_marks(row.part_label),
+                "response_category_ja": CATEGORY_JA.get(row.response_category),
+            }
             for row in results.rows
         ],
         "comments": [entry.public_fields() for entry in results.annex],

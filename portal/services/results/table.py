@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from portal.services.disclosure import ResultsRow
+from portal.services.sanitize import strip_marks
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
@@ -75,7 +76,7 @@ def clean_query(text: str | None) -> str:
 def _haystack(row: ResultsRow, extra: tuple[str, ...]) -> str:
     texts = (
         str(row.number),
-        row.part_label,
+        strip_marks(row.part_label),
         row.summary,
         row.response_ja or "",
         row.response_translation or "",
