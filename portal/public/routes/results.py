@@ -18,10 +18,10 @@ from portal.models import Measure
 from portal.public import bp
 from portal.public.routes import measure_or_404
 from portal.services.disclosure import fingerprint_for_author, results_are_public
-from portal.services.sanitize import ruby_only
 from portal.services.results import files as result_files
 from portal.services.results import snapshots
 from portal.services.results import table as results_table
+from portal.services.sanitize import ruby_only
 from portal.templating import response_category_label
 
 ANNEX_PAGE_SIZE = 100
