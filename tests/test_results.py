@@ -412,6 +412,8 @@ def test_open_data_csv_and_json(app, client, login_as, closed_measure):
         "response_translation",
         "response_translation_language",
         "response_category_ja",
+        "part",
+        "part_label",
     }
     results_page = client.get("/en/measures/1-1/results").text
     for link in (

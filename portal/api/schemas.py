@@ -35,7 +35,7 @@ OPEN_DATA_FIELDS: dict[str, callable] = {
     "summary": lambda: _text("意見の要旨: the city's summary, else the redacted text"),
     "summary_language": lambda: _text("BCP 47 tag of the summary"),
     "count": lambda: fields.Integer(
-        required=True, metadata={"description": "同趣旨: comments this row stands for"}
+        required=True, metadata={"description": "同趣旨: opinion items this row stands for"}
     ),
     "response_category": lambda: fields.String(
         allow_none=True,
@@ -51,6 +51,16 @@ OPEN_DATA_FIELDS: dict[str, callable] = {
     "translation_ja": lambda: _text("The city's reviewed Japanese translation", nullable=True),
     "withheld": lambda: fields.Boolean(
         required=True, metadata={"description": "Part of the text is withheld"}
+    ),
+    "part": lambda: _text(
+        "該当箇所: the part of the draft, as a key: measure:<code>, paragraph:<code>:<n>, "
+        "area:<n> or chapter:<code>"
+    ),
+    "part_label": lambda: _text("該当箇所 as the reader's language names it (else Japanese)"),
+    "row_numbers": lambda: fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Every results row holding an opinion item of this comment"},
     ),
     "fingerprint": lambda: _text(
         "First 64 bits of SHA-256 of `text` (UTF-8), when nothing is withheld", nullable=True

@@ -1,6 +1,7 @@
 """Domain models. Importing this package registers every table with the metadata."""
 
 from portal.models.comments import Comment, CommentStatus, ContactDetails, ReceiptHandoff
+from portal.models.items import ItemRepost, OpinionItem, ResultRow, ResultRowTranslation
 from portal.models.measures import (
     AreaText,
     ContentVersion,
@@ -50,6 +51,10 @@ __all__ = [
     "NoticeSubscription",
     "AuditRecord",
     "CampaignGroup",
+    "ItemRepost",
+    "OpinionItem",
+    "ResultRow",
+    "ResultRowTranslation",
     "Channel",
     "CityResponse",
     "CommentAttachment",

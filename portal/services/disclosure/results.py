@@ -6,15 +6,17 @@ as a `snapshot` document (the form that is stored when the results are published
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.comments import ContactDetails
+from portal.models.items import ItemRepost, OpinionItem, ResultRow, ResultRowTranslation
 from portal.models.measures import Measure, MeasureText
-from portal.models.moderation import CampaignGroup, CityResponse, CommentMeasureLink
+from portal.models.moderation import CommentMeasureLink, ResponseCategory, TranslationMethod
+from portal.services.content import parts
 from portal.services.disclosure import snapshot
 from portal.services.disclosure.fingerprint import fingerprint
 from portal.services.disclosure.rules import (
@@ -28,6 +30,7 @@ from portal.services.disclosure.rules import (
     translation_spans,
 )
 from portal.services.disclosure.snapshot import Results
+from portal.services.results import items
 
 
 def comment_language(comment: Comment) -> str:
@@ -143,25 +146,192 @@ def _measure(measure: Measure) -> dict:
     }
 
 
-def _units(comments: list[Comment]) -> list[list[Comment]]:
-    """Comments in order, a campaign group's members gathered where its first member stands."""
-    units: dict[tuple[str, int], list[Comment]] = {}
-    for comment in comments:
-        key = ("group", comment.group_id) if comment.group_id else ("comment", comment.id)
-        units.setdefault(key, []).append(comment)
-    return list(units.values())
-
-
 def _plain(text: str | None) -> list[str] | None:
     return None if text is None else [text]
+
+
+def _item_pieces(body: str, spans: list[list[int]], hidden: list[list[int]]) -> list[str]:
+    """An item's text as visible pieces: its spans of the body (trimmed, joined by " … "),
+    every span hidden in the body hidden in it too, wherever the two overlap."""
+    text, gaps = "", []
+    for index, (start, end) in enumerate(spans):
+        while start < end and body[start].isspace():
+            start += 1
+        while end > start and body[end - 1].isspace():
+            end -= 1
+        if index:
+            text += " … "
+        offset = len(text) - start
+        text += body[start:end]
+        for hidden_start, hidden_end in hidden:
+            a, b = max(hidden_start, start), min(hidden_end, end)
+            if b > a:
+                gaps.append((a + offset, b + offset))
+    return snapshot.pieces(text, gaps)
+
+
+class _Labels:
+    """Each part's labels in every locale, looked up once."""
+
+    def __init__(self, measure: Measure) -> None:
+        self.known = {part.key: part.labels for part in parts.parts_for(measure)}
+        self.order = {key: index for index, key in enumerate(self.known)}
+
+    def of(self, key: str) -> dict[str, str]:
+        if key not in self.known:
+            found = parts.find(key)
+            self.known[key] = dict(found.labels) if found is not None else {"ja": key}
+        return dict(self.known[key])
+
+    def place(self, key: str) -> int:
+        return self.order.get(key, len(self.order))
+
+
+@dataclass
+class _Entry:
+    """A row being built: a written row, or one item standing alone."""
+
+    sort: tuple
+    part: str
+    row: ResultRow | None = None
+    home: list = field(default_factory=list)  # items.Unit counted in this row
+    reposts: list = field(default_factory=list)  # items.Unit shown here too (再掲)
+    reposted_from: str | None = None
+
+    @property
+    def units(self) -> list:
+        return [*self.home, *self.reposts]
+
+
+def _entries(measure: Measure, own: list[Comment], linked: list[Comment], labels: _Labels):
+    """Every row of the results: written rows, then each item in no row standing as one."""
+    written = db.session.scalars(
+        select(ResultRow).where(ResultRow.measure_id == measure.id).order_by(ResultRow.id)
+    ).all()
+    rows = {
+        row.id: _Entry((labels.place(row.part), 0, row.position, row.id), row.part, row)
+        for row in written
+    }
+    entries = list(rows.values())
+    own_units = items.units(own)
+    for index, unit in enumerate(own_units):
+        if unit.row_id in rows:
+            rows[unit.row_id].home.append(unit)
+        else:
+            entries.append(_Entry((labels.place(unit.part), 1, index, 0), unit.part, home=[unit]))
+        for row_id in unit.reposts:
+            if row_id in rows:
+                rows[row_id].reposts.append(unit)
+    # items of comments on other measures shown in this measure's rows (再掲)
+    seen = {unit.key for unit in own_units}
+    foreign_ids = db.session.scalars(
+        select(OpinionItem.comment_id)
+        .join(ItemRepost, ItemRepost.item_id == OpinionItem.id)
+        .where(ItemRepost.row_id.in_(list(rows)))
+        .where(OpinionItem.comment_id.not_in([c.id for c in own] or [0]))
+    ).all()
+    foreign = db.session.scalars(
+        select(Comment)
+        .where(Comment.id.in_(set(foreign_ids)), Comment.status == CommentStatus.PUBLISHED)
+        .order_by(Comment.received_at, Comment.id)
+    ).all()
+    for unit in items.units(list(foreign)):
+        for row_id in unit.reposts:
+            if row_id in rows and unit.key not in seen:
+                rows[row_id].reposts.append(unit)
+    for row in rows.values():
+        if not row.home and row.reposts:
+            row.reposted_from = row.reposts[0].comment.measure.code
+    # comments sent on another measure and linked to this one: 再掲 rows, as before items
+    default = next(iter(labels.known))
+    for index, unit in enumerate(items.units(linked, part=default)):
+        entries.append(
+            _Entry(
+                (labels.place(default), 2, index, 0),
+                default,
+                reposts=[unit],
+                reposted_from=unit.comment.measure.code,
+            )
+        )
+    kept = [entry for entry in entries if entry.units]
+    return sorted(kept, key=lambda entry: entry.sort), own_units, foreign
+
+
+def _summary(entry: _Entry, texts: dict[int, _Texts]) -> dict:
+    """意見の要旨: what staff wrote for the row or its first item, else the first item's text
+    (redacted)."""
+    written = (entry.row.summary or "").strip() if entry.row is not None else ""
+    first = entry.units[0]
+    written = written or (first.summary or "").strip()
+    if written:
+        return {
+            "summary": [written],
+            "summary_language": "ja",
+            "summary_of": None,
+            "summary_spans": None,
+        }
+    body = texts[first.comment.id]
+    whole = first.whole
+    return {
+        "summary": body.body
+        if whole
+        else _item_pieces(first.comment.body, first.spans, body.body_spans),
+        "summary_language": comment_language(first.comment),
+        "summary_of": first.comment.id,
+        "summary_spans": body.body_spans if whole else None,
+    }
+
+
+def _answer(entry: _Entry) -> dict:
+    """対応区分 and 市の考え方: the written row's, else (one item alone) its comment's response."""
+    if entry.row is not None:
+        return {
+            "response_category": entry.row.category,
+            "response_ja": _plain(entry.row.text_ja),
+            "response_translation": None,
+            "response_translation_language": None,
+            "response_id": None,
+            "row_id": entry.row.id,
+            "translations": _translations(entry.row),
+        }
+    unit = entry.units[0]
+    response = unit.response if not unit.explicit else None
+    translated = response is not None and bool(response.translation)
+    return {
+        "response_category": response.category if response else None,
+        "response_ja": _plain(response.text_ja) if response else None,
+        "response_translation": _plain(response.translation) if translated else None,
+        "response_translation_language": response.translation_language if translated else None,
+        "response_id": response.id if response else None,
+        "row_id": None,
+        "translations": {},
+    }
+
+
+def _translations(row: ResultRow) -> dict:
+    """A written row's translations a person wrote or reviewed, per locale."""
+    return {
+        t.locale: {
+            "summary": _plain(t.summary),
+            "response": _plain(t.response),
+            "method": t.method,
+        }
+        for t in db.session.scalars(
+            select(ResultRowTranslation)
+            .where(ResultRowTranslation.row_id == row.id)
+            .order_by(ResultRowTranslation.locale)
+        )
+        if t.method == TranslationMethod.HUMAN or t.reviewed_at is not None
+    }
 
 
 def results_document(measure: Measure) -> dict:
     """The results of `measure` as they are now, serialised (`snapshot.FORMAT`): what the
     draft shows and what `services.results` stores when it publishes.
 
-    Only approved comments appear, redacted; a campaign group is one row with its count;
-    comments sent on another measure and linked to this one follow as 再掲 rows.
+    Only approved comments appear, redacted, counted per opinion item (`results.items`): a
+    row is a 同趣旨 row staff made, or one item standing alone; items of comments sent on
+    another measure and linked to this one follow as 再掲 rows.
     """
     own = db.session.scalars(
         select(Comment)
@@ -178,99 +348,88 @@ def results_document(measure: Measure) -> dict:
         )
         .order_by(Comment.received_at, Comment.id)
     ).all()
-    texts = _redacted_texts(list(own) + list(linked))
-    responses = _responses(list(own) + list(linked))
-    representatives = dict(
-        db.session.execute(
-            select(CampaignGroup.id, CampaignGroup.representative_comment_id).where(
-                CampaignGroup.id.in_(sorted({c.group_id for c in [*own, *linked] if c.group_id}))
-            )
-        ).all()
-    )
+    labels = _Labels(measure)
+    entries, own_units, foreign = _entries(measure, list(own), list(linked), labels)
+    texts = _redacted_texts([*own, *linked, *foreign])
     rows: list[dict] = []
-    annex: list[dict] = []
-    for reposted, comments in ((False, own), (True, linked)):
-        for members in _units(list(comments)):
-            number = len(rows) + 1
-            first = members[0]
-            standing = next(
-                (m for m in members if m.id == representatives.get(first.group_id)), first
+    rows_of: dict[int, list[int]] = {}  # comment id -> the rows holding its items
+    counted: dict[int, dict] = {}  # unit key -> its own row (where it counts)
+    for number, entry in enumerate(entries, start=1):
+        members = list(dict.fromkeys(m.id for unit in entry.units for m in unit.members))
+        row = {
+            "number": number,
+            "measure_code": measure.code,
+            "part": entry.part,
+            "part_labels": labels.of(entry.part),
+            "reposted_from": entry.reposted_from,
+            **_summary(entry, texts),
+            "count": sum(unit.count for unit in entry.units),
+            **_answer(entry),
+            "members": members,
+            "items": [unit.key for unit in entry.units],
+        }
+        rows.append(row)
+        for unit in entry.home:
+            counted[unit.key] = row
+        for member in members:
+            rows_of.setdefault(member, []).append(number)
+    by_category: dict[str, int] = {}
+    by_part: dict[str, int] = {}
+    for unit in own_units:
+        row = counted.get(unit.key)
+        if row is None:
+            continue
+        if row["response_category"]:
+            by_category[row["response_category"]] = (
+                by_category.get(row["response_category"], 0) + unit.count
             )
-            response = responses.get(("group", first.group_id)) if first.group_id else None
-            response = response or responses.get(("comment", standing.id))
-            summary = (response.summary or "").strip() if response else ""
-            translated = response is not None and bool(response.translation)
-            rows.append(
-                {
-                    "number": number,
-                    "measure_code": measure.code,
-                    "reposted_from": first.measure.code if reposted else None,
-                    "summary": [summary] if summary else texts[standing.id].body,
-                    "summary_language": "ja" if summary else comment_language(standing),
-                    "summary_of": None if summary else standing.id,
-                    "summary_spans": None if summary else texts[standing.id].body_spans,
-                    "count": len(members),
-                    "response_category": response.category if response else None,
-                    "response_ja": _plain(response.text_ja) if response else None,
-                    "response_translation": _plain(response.translation) if translated else None,
-                    "response_translation_language": (
-                        response.translation_language if translated else None
-                    ),
-                    "response_id": response.id if response else None,
-                    "members": [m.id for m in members],
-                }
-            )
-            if not reposted:
-                annex.extend(
-                    {
-                        "row_number": number,
-                        "measure_code": measure.code,
-                        "language": comment_language(member),
-                        "comment": member.id,
-                        "text": texts[member.id].body,
-                        "text_spans": texts[member.id].body_spans,
-                        "translation_ja": texts[member.id].translation,
-                        "translation_spans": texts[member.id].translation_spans,
-                        # A fingerprint only of a text with nothing withheld: a short hidden
-                        # part would be found by trying every value (fingerprint.py).
-                        "withheld": bool(texts[member.id].body_spans),
-                        "fingerprint": None
-                        if texts[member.id].body_spans
-                        else fingerprint(member.body),
-                    }
-                    for member in members
-                )
+        by_part[row["part"]] = by_part.get(row["part"], 0) + unit.count
+    annex = [
+        {
+            "row_number": min(rows_of[comment.id]),
+            "row_numbers": sorted(set(rows_of[comment.id])),
+            "measure_code": measure.code,
+            "language": comment_language(comment),
+            "comment": comment.id,
+            "text": texts[comment.id].body,
+            "text_spans": texts[comment.id].body_spans,
+            "translation_ja": texts[comment.id].translation,
+            "translation_spans": texts[comment.id].translation_spans,
+            # A fingerprint only of a text with nothing withheld: a short hidden part would be
+            # found by trying every value (fingerprint.py).
+            "withheld": bool(texts[comment.id].body_spans),
+            "fingerprint": None if texts[comment.id].body_spans else fingerprint(comment.body),
+        }
+        for comment in sorted(
+            (c for c in own if c.id in rows_of), key=lambda c: (min(rows_of[c.id]),)
+        )
+    ]
     withheld = {entry["comment"] for entry in annex if entry["withheld"]}
+    figures = _figures(measure, len(withheld))
+    figures["items"] = sum(unit.count for unit in own_units)
+    figures["by_category"] = [
+        [category.value, by_category[category.value]]
+        for category in ResponseCategory
+        if category.value in by_category
+    ]
+    figures["by_part"] = [
+        [key, count] for key, count in sorted(by_part.items(), key=lambda kv: labels.place(kv[0]))
+    ]
     return {
         "format": snapshot.FORMAT,
         "measure": _measure(measure),
-        "figures": _figures(measure, len(withheld)),
+        "figures": figures,
         "rows": rows,
         "annex": annex,
     }
 
 
-def build_results(measure: Measure, placeholder: str = PLACEHOLDER_JA) -> Results:
+def build_results(
+    measure: Measure, placeholder: str = PLACEHOLDER_JA, locale: str = "ja"
+) -> Results:
     """The results of `measure` as they would be published now (the admin's draft). Published
     results are read from their stored snapshot (`services.results.snapshots`), never here."""
-    return snapshot.results_from(results_document(measure), placeholder)
-
-
-def _responses(comments: list[Comment]) -> dict[tuple[str, int], CityResponse]:
-    comment_ids = [c.id for c in comments]
-    group_ids = list({c.group_id for c in comments if c.group_id})
-    found: dict[tuple[str, int], CityResponse] = {}
-    for chunk in (comment_ids[i : i + 500] for i in range(0, len(comment_ids), 500)):
-        for response in db.session.scalars(
-            select(CityResponse).where(CityResponse.comment_id.in_(chunk))
-        ):
-            found[("comment", response.comment_id)] = response
-    if group_ids:
-        for response in db.session.scalars(
-            select(CityResponse).where(CityResponse.group_id.in_(group_ids))
-        ):
-            found[("group", response.group_id)] = response
-    return found
+    return snapshot.results_from(results_document(measure), placeholder, locale)
 
 
 def rehidden(document: dict, comment: Comment) -> tuple[dict, list[int]]:

@@ -62,6 +62,8 @@ PUBLIC_RESULT_ROW_FIELDS = (
     "response_ja",
     "response_translation",
     "response_translation_language",
+    "part",
+    "part_label",
 )
 # `withheld`: part of the text is hidden; `fingerprint`: of the text as published, only when
 # nothing is withheld (see fingerprint.py).
@@ -73,6 +75,7 @@ PUBLIC_ANNEX_FIELDS = (
     "translation_ja",
     "withheld",
     "fingerprint",
+    "row_numbers",
 )
 
 

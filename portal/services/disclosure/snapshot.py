@@ -1,4 +1,4 @@
-"""The serialised form of a measure's published results (`FORMAT` 1), and the one way back to
+"""The serialised form of a measure's published results (`FORMAT` 2), and the one way back to
 what a page shows.
 
 A document is plain JSON: it is what `services/results` stores for each published version,
@@ -18,9 +18,23 @@ response_category, response_ja (pieces), response_translation (pieces),
 response_translation_language, and internally response_id, members (comment ids),
 summary_of (the comment whose text stands as the summary, or null) and summary_spans; an
 annex entry: row_number, measure_code, language, text (pieces), translation_ja (pieces or
-null), withheld, fingerprint (null when withheld), and internally comment, text_spans, translation_spans. `results_from` refuses a format
-it does not know: a later format (opinion items, 同趣旨 rows) converts the stored format-1
-documents there, so every stored version stays readable.
+null), withheld, fingerprint (null when withheld), and internally comment, text_spans,
+translation_spans.
+
+Format 2 (opinion items and 同趣旨 rows) adds to format 1:
+figures ``items`` (意見件数 M of "N人からM件": opinion items, each member of a campaign group
+counting), ``by_category`` ([[category, items], ...], 対応区分 order) and ``by_part``
+([[part key, items], ...], outline order); a row is a 同趣旨 row: ``part`` (the 該当箇所 key,
+`services.content.parts`), ``part_labels`` ({locale: label}, stored so a published version
+never changes when the outline does), ``count`` = the items in the row, ``reposted_from`` (再掲:
+the measure the item was sent on, or the part the item first stands under), and internally
+``items`` (item ids; minus the comment's id for a whole text standing as one item) and
+``row_id`` (the staff's row, or null for an item standing alone); ``translations``
+({locale: {summary, response (pieces), method}}: a written row's translations that a person
+wrote or reviewed; Japanese stays authoritative); an annex entry adds
+``row_numbers`` (every row holding an item of the comment; ``row_number`` is the first).
+`results_from` reads format 1 too, converting it (each row concerns its measure as a whole, its
+count is its items), so every stored version stays readable; it refuses any other format.
 """
 
 from __future__ import annotations
@@ -35,14 +49,14 @@ from portal.services.disclosure.rules import (
     merge_spans,
 )
 
-FORMAT = 1
+FORMAT = 2
 
 Pieces = list[str]
 
 
 @dataclass(frozen=True)
 class ResultsRow(OpenData):
-    """One row of the results table: one comment, or a campaign group counted once."""
+    """One 同趣旨 row of the results table: opinion items of one gist, with one response."""
 
     FIELDS = PUBLIC_RESULT_ROW_FIELDS
 
@@ -58,6 +72,9 @@ class ResultsRow(OpenData):
     response_translation_language: str | None
     response_id: int | None
     member_ids: tuple[int, ...]  # internal: which comments the row stands for, never exported
+    part: str = ""  # 該当箇所: the key of the part of the outline (`services.content.parts`)
+    part_label: str = ""  # the part's label in the reader's locale (Japanese when missing)
+    item_ids: tuple[int, ...] = ()  # internal: the opinion items of the row, never exported
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,7 @@ class AnnexEntry(OpenData):
     translation_ja: str | None
     withheld: bool = False  # part of the text is hidden
     fingerprint: str | None = None  # of `text`, only when nothing is withheld
+    row_numbers: tuple[int, ...] = ()  # every row holding an item of the comment
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,11 @@ class ResultsFigures:
     # these counts existed read as none).
     not_published_by_reason: tuple[tuple[str, int], ...] = ()
     partly_withheld: int = 0
+    # 意見件数 M of "N人からM件": opinion items (a campaign group's members each count); per
+    # 対応区分 and per 該当箇所 (part key), in order. Format-1 documents: one item per comment.
+    items: int = 0
+    by_category: tuple[tuple[str, int], ...] = ()
+    by_part: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,8 +190,11 @@ def moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def results_from(document: dict, placeholder: str) -> Results:
-    """What a page shows of a stored (or draft) document, every gap filled by `placeholder`."""
+def results_from(document: dict, placeholder: str, locale: str = "ja") -> Results:
+    """What a page shows of a stored (or draft) document, every gap filled by `placeholder`,
+    the 該当箇所 labelled in `locale` (Japanese where that locale has no label)."""
+    if document.get("format") == 1:
+        document = format_1_as_2(document)
     if document.get("format") != FORMAT:
         raise ValueError(f"unknown results format {document.get('format')!r}")
     stored = document["figures"]
@@ -181,6 +207,9 @@ def results_from(document: dict, placeholder: str) -> Results:
             (reason, count) for reason, count in stored.get("not_published_by_reason", ())
         ),
         partly_withheld=stored.get("partly_withheld", 0),
+        items=stored.get("items", 0),
+        by_category=tuple((key, count) for key, count in stored.get("by_category", ())),
+        by_part=tuple((key, count) for key, count in stored.get("by_part", ())),
     )
     rows = [
         ResultsRow(
@@ -196,6 +225,9 @@ def results_from(document: dict, placeholder: str) -> Results:
             response_translation_language=row["response_translation_language"],
             response_id=row["response_id"],
             member_ids=tuple(row["members"]),
+            part=row["part"],
+            part_label=part_label(row["part_labels"], locale),
+            item_ids=tuple(row.get("items", ())),
         )
         for row in document["rows"]
     ]
@@ -208,10 +240,47 @@ def results_from(document: dict, placeholder: str) -> Results:
             translation_ja=joined(entry["translation_ja"], placeholder),
             withheld=entry.get("withheld", bool(entry.get("text_spans"))),
             fingerprint=entry.get("fingerprint"),
+            row_numbers=tuple(entry["row_numbers"]),
         )
         for entry in document["annex"]
     ]
     return Results(figures=figures, rows=rows, annex=annex)
+
+
+def part_label(labels: dict[str, str], locale: str) -> str:
+    """A stored part's label in `locale`, else in Japanese (the authoritative text)."""
+    return labels.get(locale) or labels.get("ja") or next(iter(labels.values()), "")
+
+
+def format_1_as_2(document: dict) -> dict:
+    """A format-1 document (one row per comment or campaign group, stored before opinion items
+    existed) in format 2: each row concerns its measure as a whole, labelled by the measure's
+    stored titles, and every comment is one item. The stored document is left as it was."""
+    measure = document["measure"]
+    labels = dict(measure.get("titles") or {})
+    rows = []
+    for row in document["rows"]:
+        code = row["measure_code"]
+        rows.append(
+            {
+                **row,
+                "part": f"measure:{code}",
+                "part_labels": labels if code == measure["code"] else {"ja": code},
+                "items": [],
+            }
+        )
+    annex = [{**entry, "row_numbers": [entry["row_number"]]} for entry in document["annex"]]
+    figures = dict(document["figures"])
+    counted = [row for row in rows if not row["reposted_from"]]
+    figures.setdefault("items", sum(row["count"] for row in counted))
+    by_category: dict[str, int] = {}
+    for row in counted:
+        if row["response_category"]:
+            key = row["response_category"]
+            by_category[key] = by_category.get(key, 0) + row["count"]
+    figures.setdefault("by_category", [[key, count] for key, count in by_category.items()])
+    figures.setdefault("by_part", [[f"measure:{measure['code']}", figures["items"]]])
+    return {**document, "format": FORMAT, "figures": figures, "rows": rows, "annex": annex}
 
 
 def rehidden_text(

@@ -95,9 +95,10 @@ class Published:
         titles = self.document["measure"]["titles"]
         return titles.get(locale) or titles.get(SOURCE_LOCALE, "")
 
-    def results(self, placeholder: str) -> Results:
-        """Figures, rows and annex, each hidden span shown as `placeholder`."""
-        return results_from(self.document, placeholder)
+    def results(self, placeholder: str, locale: str = SOURCE_LOCALE) -> Results:
+        """Figures, rows and annex, each hidden span shown as `placeholder`, each 該当箇所
+        labelled in `locale`."""
+        return results_from(self.document, placeholder, locale)
 
     @cached_property
     def corrections(self) -> list[ResultsCorrection]:
