@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token_from
-from portal.services.content.parts import parts_for
+from test_moderation_comment import _FakeLibreTranslate, fake_mt  # noqa: F401  (fixture)
 from test_results import (  # noqa: F401  (closed_measure is a fixture)
     _pdf_text,
     _publish,
@@ -25,6 +25,7 @@ from test_results import (  # noqa: F401  (closed_measure is a fixture)
 from portal.extensions import db
 from portal.models import Comment, Measure
 from portal.models.moderation import PublishedResults
+from portal.services.content.parts import parts_for
 from portal.services.results.files import results_schema
 
 LIBRARY = "図書館の開館時間を夜九時まで延ばしてほしい"
@@ -313,3 +314,125 @@ def test_pdf_shows_the_rows_under_their_parts(client, long_results, tmp_path):
     assert f"要旨その{TOTAL}について" in text
     assert "対応区分ごとの意見の件数" in text
     assert "今後の参考とする" in text
+
+
+ROW_SUMMARY = "窓口の待ち時間を短くしてほしい"
+ROW_RESPONSE = "土曜日の窓口開設を検討します。"
+VI_SUMMARY = "Mong rút ngắn thời gian chờ ở quầy"
+VI_RESPONSE = "Thành phố sẽ xem xét mở quầy vào thứ Bảy."
+ROWS_PAGE = "/staff/moderation/measures/1-(1)/row-translations"
+
+
+@pytest.fixture
+def written_rows(app, closed_measure, make_staff):  # noqa: F811
+    """Two 同趣旨 rows written by staff on 1-(1): the plain comment's first point, and the
+    Vietnamese comment. Returns their ids."""
+    from portal.models import StaffUser
+    from portal.models.items import ResultRow
+    from portal.services.results import items
+
+    moderator = make_staff("moderator")
+    with app.app_context():
+        actor = db.session.get(StaffUser, moderator["id"])
+        measure = db.session.scalar(sa.select(Measure).where(Measure.code == "1-(1)"))
+        plain = db.session.scalar(sa.select(Comment).where(Comment.body.like("窓口の待ち時間%")))
+        vietnamese = db.session.scalar(sa.select(Comment).where(Comment.declared_language == "vi"))
+        now = plain.received_at
+        ids = []
+        for position, (comment, summary, response) in enumerate(
+            [(plain, ROW_SUMMARY, ROW_RESPONSE), (vietnamese, "多言語の案内", "今後の参考とします。")],
+            start=1,
+        ):
+            [item] = items.split(
+                comment,
+                [items.ItemInput(spans=[[0, 10]], part="measure:1-(1)", summary=summary)],
+                actor=actor,
+                ip=None,
+                now=now,
+            )
+            row = ResultRow(measure_id=measure.id, position=position, part="measure:1-(1)")
+            row.answer(summary, "for_reference", response)
+            db.session.add(row)
+            db.session.flush()
+            item.row_id = row.id
+            ids.append(row.id)
+        db.session.commit()
+        return ids
+
+
+def test_staff_translate_every_row_on_one_page_and_residents_read_it(
+    app, client, login_as, written_rows
+):
+    first, second = written_rows
+    login_as("moderator")
+    page = client.get(ROWS_PAGE + "?locale=vi").text
+    # one form holds every row: the Japanese beside a field per text
+    assert page.count('<fieldset class="row-translation"') == 2
+    assert f'name="summary-{first}"' in page
+    assert f'name="response-{second}"' in page
+    assert ROW_RESPONSE in page
+    assert "Draft the untranslated rows by machine" not in page  # no server configured
+    saved = client.post(
+        ROWS_PAGE,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "locale": "vi",
+            f"summary-{first}": VI_SUMMARY,
+            f"response-{first}": VI_RESPONSE,
+            f"summary-{second}": "",
+            f"response-{second}": "",
+        },
+    )
+    assert saved.status_code == 302
+    again = client.get(ROWS_PAGE + "?locale=vi").text
+    assert VI_RESPONSE in again
+    client.get("/staff/logout")
+    _publish(app, client, login_as)
+    results = client.get("/vi/measures/1-1/results").text
+    row = results[results.index(f"{VI_SUMMARY}") - 600 :]
+    assert f'<div class="opinion" lang="vi" dir="auto" data-verbatim>{VI_SUMMARY}</div>' in row
+    assert f'<div class="city-view" lang="vi" data-verbatim>{VI_RESPONSE}</div>' in results
+    # Japanese stays at hand, authoritative
+    assert f'<div class="city-view" lang="ja" data-verbatim>{ROW_RESPONSE}</div>' in results
+    assert results.count("hiển thị bằng tiếng Nhật") == 1  # the other row: said once
+    # another language has no translation: the Japanese, and the notice once
+    english = client.get("/en/measures/1-1/results").text
+    assert VI_RESPONSE not in english
+    assert english.count("shown in Japanese. The Japanese text is authoritative.") == 1
+
+
+def test_machine_drafts_are_marked_until_a_person_saves_them(
+    app, client, login_as, written_rows, fake_mt
+):
+    first, _second = written_rows
+    app.config["PORTAL_MT_URL"] = fake_mt
+    login_as("moderator")
+    page = client.get(ROWS_PAGE + "?locale=en").text
+    drafted = client.post(
+        ROWS_PAGE + "/machine", data={"csrf_token": csrf_token_from(page), "locale": "en"}
+    )
+    assert drafted.status_code == 302
+    assert {r["target"] for r in _FakeLibreTranslate.requests} == {"en"}
+    assert {r["source"] for r in _FakeLibreTranslate.requests} == {"ja"}
+    page = client.get(ROWS_PAGE + "?locale=en").text
+    assert page.count("Machine draft: not published until saved") == 2
+    # a draft nobody saved is not published
+    client.get("/staff/logout")
+    _publish(app, client, login_as)
+    english = client.get("/en/measures/1-1/results").text
+    assert "機械翻訳:土曜日も窓口を開けて" not in english
+    assert english.count("shown in Japanese. The Japanese text is authoritative.") == 1
+
+
+def test_row_translations_freeze_with_the_published_results(app, client, login_as, written_rows):
+    first, _second = written_rows
+    _publish(app, client, login_as)
+    client.get("/staff/logout")
+    login_as("moderator")
+    page = client.get(ROWS_PAGE + "?locale=vi").text
+    refused = client.post(
+        ROWS_PAGE,
+        data={"csrf_token": csrf_token_from(page), "locale": "vi", f"summary-{first}": "x"},
+    )
+    assert refused.status_code == 409
+    assert "The results of this measure are published" in refused.text

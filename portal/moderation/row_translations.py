@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.database import utcnow
@@ -87,7 +88,13 @@ def row_translations_save(code: str):
         db.session.rollback()
         flash(refusal_text(refusal.code), "error")
         return _page(measure, locale, 409)
-    flash(_("Translations saved: %(num)s rows changed.", num=changed))
+    flash(
+        ngettext(
+            "Translations saved: %(num)s row changed.",
+            "Translations saved: %(num)s rows changed.",
+            changed,
+        )
+    )
     return _back(measure, locale)
 
 
@@ -115,10 +122,12 @@ def row_translations_machine(code: str):
         flash(_("The machine translation server did not answer. Nothing was changed."), "error")
         return _page(measure, locale, 503)
     flash(
-        _(
+        ngettext(
+            "Machine draft added for %(num)s row. It is not published until a person checks "
+            "and saves it.",
             "Machine drafts added for %(num)s rows. They are not published until a person "
             "checks and saves them.",
-            num=drafted,
+            drafted,
         ),
         "warning",
     )

@@ -95,14 +95,6 @@ def _page_of(count: int, size: int) -> tuple[int, int, int]:
     return number, pages, (number - 1) * size
 
 
-def shown_in_locale(row, locale: str) -> bool:
-    """True when the city's response of `row` is shown in `locale` (its translation, or the
-    Japanese original on the Japanese page)."""
-    return locale == "ja" or (
-        bool(row.response_translation) and row.response_translation_language == locale
-    )
-
-
 def figures_by_category(figures) -> list[tuple[str, int]]:
     """Opinion items per 対応区分 in the reader's language, in the categories' order."""
     counts = dict(figures.by_category)
@@ -124,10 +116,11 @@ def results(slug: str):
     published = _published_or_404(measure)
     locale = g.portal_locale.tag
     results = published.results(_withheld(), locale)
+    translated = results_table.translations_in(published.document, locale, _withheld())
     query = results_table.clean_query(request.args.get("q"))
     labels = {category: response_category_label(category) for category in CATEGORIES}
     page = results_table.table_page(
-        results.rows, int_arg("page", 1, minimum=1), query, ROWS_PAGE_SIZE, labels
+        results.rows, int_arg("page", 1, minimum=1), query, ROWS_PAGE_SIZE, labels, translated
     )
     if page is None:
         abort(404)
@@ -139,7 +132,10 @@ def results(slug: str):
         results=results,
         page=page,
         by_category=figures_by_category(results.figures),
-        untranslated=sum(not shown_in_locale(row, locale) for row in page.rows),
+        translated=translated,
+        untranslated=sum(
+            not results_table.shown_in_locale(row, locale, translated) for row in page.rows
+        ),
         corrections=published.corrections,
         now=now,
     )
@@ -190,6 +186,7 @@ def results_pdf(slug: str):
     measure = published.measure
     locale = g.portal_locale.tag
     results = published.results(_withheld(), locale)
+    translated = results_table.translations_in(published.document, locale, _withheld())
     html = render_template(
         "public/results_print.html",
         measure=measure,
@@ -197,7 +194,10 @@ def results_pdf(slug: str):
         results=results,
         sections=results_table.table_page(results.rows, 1, size=max(1, len(results.rows))),
         by_category=figures_by_category(results.figures),
-        untranslated=sum(not shown_in_locale(row, locale) for row in results.rows),
+        translated=translated,
+        untranslated=sum(
+            not results_table.shown_in_locale(row, locale, translated) for row in results.rows
+        ),
         corrections=published.corrections,
     )
     setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]

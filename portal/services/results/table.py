@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from portal.services.disclosure import ResultsRow
+from portal.services.disclosure.snapshot import joined
 from portal.services.sanitize import strip_marks
 
 PAGE_SIZE = 50
@@ -60,6 +61,45 @@ class TablePage:
     def rows(self) -> list[ResultsRow]:
         """The rows of this page, in order."""
         return [row for section in self.sections for row in section.rows]
+
+
+@dataclass(frozen=True)
+class RowTranslation:
+    """A row's 要旨 and 市の考え方 in the reader's language, as the published document holds
+    them (a person wrote or checked them; Japanese stays authoritative)."""
+
+    summary: str | None
+    response: str | None
+    machine: bool  # drafted by machine, then checked by a person
+
+
+def translations_in(document: dict, locale: str, placeholder: str) -> dict[int, RowTranslation]:
+    """Each row's translation into `locale` in a stored results document, by row number (rows
+    without one are left out; a document from before row translations has none)."""
+    found = {}
+    for row in document.get("rows", ()):
+        stored = (row.get("translations") or {}).get(locale)
+        if not stored:
+            continue
+        summary = joined(stored.get("summary"), placeholder)
+        response = joined(stored.get("response"), placeholder)
+        if summary or response:
+            found[row["number"]] = RowTranslation(
+                summary=summary or None,
+                response=response or None,
+                machine=stored.get("method") == "machine",
+            )
+    return found
+
+
+def shown_in_locale(row: ResultsRow, locale: str, translated: dict[int, RowTranslation]) -> bool:
+    """True when the reader of `locale` reads the row's response in their language (Japanese
+    readers always do)."""
+    if locale == "ja":
+        return True
+    if row.number in translated and translated[row.number].response:
+        return True
+    return bool(row.response_translation) and row.response_translation_language == locale
 
 
 def normalise(text: str) -> str:
@@ -132,22 +172,35 @@ def _contents(sections: list[Section]) -> list[Section]:
     return list(entries.values())
 
 
+def _texts(translation: RowTranslation | None) -> tuple[str, ...]:
+    if translation is None:
+        return ()
+    return (translation.summary or "", translation.response or "")
+
+
 def table_page(
     rows: list[ResultsRow],
     page: int,
     query: str = "",
     size: int = PAGE_SIZE,
     labels: dict[str, str] | None = None,
+    translated: dict[int, RowTranslation] | None = None,
 ) -> TablePage | None:
     """Page `page` of the table, the rows filtered by `query` (every word must occur; `labels`
-    gives each 対応区分 its name in the reader's language so it can be searched too); None
+    gives each 対応区分 its name in the reader's language so it can be searched too, as are the
+    rows' `translated` texts); None
     when that page does not exist."""
     labels = labels or {}
+    translated = translated or {}
     if query:
         rows = [
             row
             for row in rows
-            if matches(row, query, (labels.get(row.response_category or "", ""),))
+            if matches(
+                row,
+                query,
+                (labels.get(row.response_category or "", ""), *_texts(translated.get(row.number))),
+            )
         ]
     pages = max(1, math.ceil(len(rows) / size))
     if not 1 <= page <= pages:
