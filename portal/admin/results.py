@@ -31,6 +31,11 @@ def results_refusal_message(refusal: publication.ResultsRefused) -> str:
             "%(num)s comments are not decided yet. Decide on every comment before publishing.",
             num=refusal.count,
         ),
+        "items_missing": _(
+            "%(num)s points (opinion items) are not in a row with the city's answer yet. "
+            "Every point needs one before publishing.",
+            num=refusal.count,
+        ),
         "rows_without_response": _(
             "%(num)s rows have no response from the city yet. Every row needs one before publishing.",
             num=refusal.count,

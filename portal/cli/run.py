@@ -88,6 +88,14 @@ def seed_command(open_days: int | None) -> None:
     echo_seed_report(report, opened)
 
 
+def _demo_results(admin_email: str):
+    """Publish the demo results (opinion items in rows) once, as the demo admin."""
+    from portal.services.results.demo import seed_demo_results
+    from portal.services.staff import accounts
+
+    return seed_demo_results(accounts.find_user_by_email(admin_email), utcnow())
+
+
 @click.command("demo")
 @click.option("--port", type=int, default=5000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -101,8 +109,14 @@ def demo_command(port: int, host: str) -> None:
     upgrade()
     report, opened = seed_and_audit("portal demo", 30)
     demo_accounts = ensure_demo_accounts()
+    demo_results = _demo_results(demo_accounts[0][0])
     db.session.commit()
     echo_seed_report(report, opened)
+    if demo_results is not None:
+        click.echo(
+            f"Demo results of {demo_results.measure} published: {demo_results.people}人から"
+            f"{demo_results.items}件 in {demo_results.rows} rows."
+        )
     click.echo("Demo staff accounts (log in at /staff/login; demo only, never in production):")
     for email, role, password in demo_accounts:
         click.echo(f"  {role:10} {email:34} password: {password}")

@@ -15,11 +15,13 @@ from portal.moderation import (  # noqa: E402,F401
     comment,
     decisions,
     groups,
+    items,
     paper,
     queue,
     redactions,
     responses,
     row_translations,
+    rows,
     translations,
     wording,
 )

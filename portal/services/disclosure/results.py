@@ -464,6 +464,9 @@ def rehidden(document: dict, comment: Comment) -> tuple[dict, list[int]]:
             row["summary"] = snapshot.hide_words(row["summary"], words)
         row["response_ja"] = snapshot.hide_words(row["response_ja"], words)
         row["response_translation"] = snapshot.hide_words(row["response_translation"], words)
+        for translated in row.get("translations", {}).values():
+            translated["summary"] = snapshot.hide_words(translated["summary"], words)
+            translated["response"] = snapshot.hide_words(translated["response"], words)
         if (row["summary"], row["response_ja"], row["response_translation"]) != before:
             changed.add(row["number"])
     for entry in new["annex"]:

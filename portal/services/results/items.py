@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
-from portal.models.items import ItemRepost, ItemRuleError, OpinionItem, clean_spans
+from portal.models.items import ItemRepost, ItemRuleError, OpinionItem, ResultRow, clean_spans
 from portal.models.moderation import CampaignGroup, CityResponse
 from portal.models.staff import StaffUser
 from portal.services import actions
@@ -132,13 +132,7 @@ def split(
     _check_open(comment, now)
     checked = _validated(comment, pieces)
     before = items_of(comment)
-    if before:
-        db.session.execute(
-            delete(ItemRepost).where(ItemRepost.item_id.in_([item.id for item in before]))
-        )
-        for item in before:
-            db.session.delete(item)
-        db.session.flush()
+    _remove(before)
     made = []
     for position, (spans, part, summary) in enumerate(checked, start=1):
         item = OpinionItem(
@@ -166,6 +160,26 @@ def split(
         group_id=comment.group_id,
     )
     return made
+
+
+def _remove(found: list[OpinionItem]) -> None:
+    """Delete items, and each row of the results they leave empty."""
+    if not found:
+        return
+    rows = {item.row_id for item in found if item.row_id is not None}
+    ids = [item.id for item in found]
+    rows |= set(db.session.scalars(select(ItemRepost.row_id).where(ItemRepost.item_id.in_(ids))))
+    db.session.execute(delete(ItemRepost).where(ItemRepost.item_id.in_(ids)))
+    for item in found:
+        db.session.delete(item)
+    db.session.flush()
+    for row_id in rows:
+        held = db.session.scalar(
+            select(func.count()).where(OpinionItem.row_id == row_id)
+        ) + db.session.scalar(select(func.count()).where(ItemRepost.row_id == row_id))
+        if not held:
+            db.session.execute(delete(ResultRow).where(ResultRow.id == row_id))
+    db.session.flush()
 
 
 def take_out(comment: Comment, *, actor: StaffUser, ip: str | None, now: datetime) -> OpinionItem:
@@ -230,9 +244,7 @@ def unsplit(comment: Comment, *, actor: StaffUser, ip: str | None, now: datetime
     items again). Returns how many items went."""
     _check_open(comment, now)
     before = items_of(comment)
-    for item in before:
-        db.session.delete(item)
-    db.session.flush()
+    _remove(before)
     if before:
         actions.record("items_removed", comment, actor=actor, ip=ip, now=now, before=len(before))
     return len(before)

@@ -2,8 +2,8 @@
 
 Rules kept here, whatever screen or command asks:
 - results are published once, after the comment period has closed, when every comment has been
-  decided, every row of the table carries the city's response and no approved comment's
-  translation still shows personal data;
+  decided, every opinion item of every approved comment is in a row that carries the city's
+  response (`missing_items`) and no approved comment's translation still shows personal data;
 - publishing stores the results as they are (`snapshots`, version 1), and every public output
   renders from what was stored; they are never taken back or edited in place: an admin adds a
   dated correction (a note, which the results page shows with its date), and hiding more of a
@@ -16,13 +16,14 @@ Rules kept here, whatever screen or command asks:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
+from portal.models.items import OpinionItem
 from portal.models.measures import Measure, PeriodState
 from portal.models.moderation import CityResponse, CommentTranslation, ResultsCorrection
 from portal.models.staff import StaffUser
@@ -51,6 +52,17 @@ class ResultsRefused(actions.Refused):
 
 
 @dataclass(frozen=True)
+class MissingItem:
+    """An opinion item that keeps the results from being published: in no row of the staff's
+    (`not_in_row`), or in a row without its 対応区分 or 市の考え方 (`no_response`)."""
+
+    receipt_number: str
+    position: int | None  # the item's number in its comment; None: the whole text
+    reason: str
+    row_number: int
+
+
+@dataclass(frozen=True)
 class Readiness:
     """What stands between a measure and the publication of its results."""
 
@@ -61,6 +73,7 @@ class Readiness:
     # approved comments whose Japanese translation still shows personal data (receipt numbers)
     translations_showing_personal_data: list[str]
     document: dict  # the results as they would be published now (`disclosure.snapshot`)
+    missing: list[MissingItem] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -68,6 +81,7 @@ class Readiness:
         return (
             self.period_closed
             and not self.undecided
+            and not self.missing
             and not self.rows_without_response
             and not self.translations_showing_personal_data
         )
@@ -102,11 +116,46 @@ def readiness(measure: Measure, now: datetime) -> Readiness:
     return Readiness(
         period_closed=measure.state(now) is PeriodState.CLOSED,
         undecided=undecided or 0,
-        rows_without_response=sum(1 for row in results.rows if row.response_id is None),
+        rows_without_response=sum(1 for row in document["rows"] if not _answered(row)),
         results=results,
         translations_showing_personal_data=translations_showing_personal_data(measure),
         document=document,
+        missing=missing_items(document),
     )
+
+
+def _answered(row: dict) -> bool:
+    if row["row_id"] is None:
+        return row["response_id"] is not None
+    return bool(row["response_category"]) and bool("".join(row["response_ja"] or []).strip())
+
+
+def missing_items(document: dict) -> list[MissingItem]:
+    """Every item of the document's approved comments that is in no row of the staff's
+    (a moderator split its comment but nobody put it into a row yet), or whose row has no
+    対応区分 or 市の考え方, in the order of the rows."""
+    found = []
+    for row in document["rows"]:
+        if row["reposted_from"] and row["row_id"] is None:
+            continue  # a comment of another measure: counted and answered there
+        keys = row["items"]
+        if row["row_id"] is None and keys and keys[0] > 0:
+            reason = "not_in_row"
+        elif not _answered(row):
+            reason = "no_response"
+        else:
+            continue
+        for key in keys:
+            if key > 0:
+                item = db.session.get(OpinionItem, key)
+                comment = db.session.get(Comment, item.comment_id)
+                found.append(
+                    MissingItem(comment.receipt_number, item.position, reason, row["number"])
+                )
+            else:
+                comment = db.session.get(Comment, -key)
+                found.append(MissingItem(comment.receipt_number, None, reason, row["number"]))
+    return found
 
 
 def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime) -> None:
@@ -118,6 +167,8 @@ def publish(measure: Measure, *, actor: StaffUser, ip: str | None, now: datetime
         raise ResultsRefused("period_not_closed")
     if state.undecided:
         raise ResultsRefused("undecided", state.undecided)
+    if state.missing:
+        raise ResultsRefused("items_missing", len(state.missing))
     if state.rows_without_response:
         raise ResultsRefused("rows_without_response", state.rows_without_response)
     if state.translations_showing_personal_data:
