@@ -340,7 +340,10 @@ def written_rows(app, closed_measure, make_staff):  # noqa: F811
         now = plain.received_at
         ids = []
         for position, (comment, summary, response) in enumerate(
-            [(plain, ROW_SUMMARY, ROW_RESPONSE), (vietnamese, "多言語の案内", "今後の参考とします。")],
+            [
+                (plain, ROW_SUMMARY, ROW_RESPONSE),
+                (vietnamese, "多言語の案内", "今後の参考とします。"),
+            ],
             start=1,
         ):
             [item] = items.split(
@@ -402,7 +405,11 @@ def test_staff_translate_every_row_on_one_page_and_residents_read_it(
 
 
 def test_machine_drafts_are_marked_until_a_person_saves_them(
-    app, client, login_as, written_rows, fake_mt
+    app,
+    client,
+    login_as,
+    written_rows,
+    fake_mt,  # noqa: F811
 ):
     first, _second = written_rows
     app.config["PORTAL_MT_URL"] = fake_mt
