@@ -439,3 +439,70 @@ def test_demo_publishes_letters_counted_point_by_point(app, make_staff):
         )
         assert max(row.count for row in results.rows) == 3
         assert {row.part for row in results.rows} == {"measure:1-(3)", "paragraph:1-(3):2"}
+
+
+def test_hiding_more_after_publication_hides_it_inside_the_point(app, client, published):
+    word = "存続"
+    paths = ["/ja/measures/1-1/results.csv", "/ja/measures/1-1/results.json"]
+    assert all(word in client.get(path).data.decode("utf-8-sig") for path in paths)
+    page = f"/staff/moderation/comments/{published['a']}"
+    response = _post(client, page, page + "/redactions", {"field": "body", "exact_text": word})
+    assert response.status_code == 303
+    for path in [*paths, "/ja/measures/1-1/results", "/ja/measures/1-1/results/comments"]:
+        assert word not in client.get(path).data.decode("utf-8-sig"), path
+    assert json.loads(client.get("/ja/measures/1-1/results.json").data)["version"] == 2
+
+
+def test_a_rows_translation_reaches_the_results_once_a_person_wrote_or_reviewed_it(
+    app, client, login_as, letters
+):
+    from portal.models.items import ResultRowTranslation
+
+    login_as("moderator")
+    _split_every_sentence(client, letters["b"], 3)
+    _answer_all_rows(client)
+    with app.app_context():
+        row = db.session.scalars(sa.select(ResultRow).order_by(ResultRow.id)).first()
+        db.session.add_all(
+            [
+                ResultRowTranslation(
+                    row_id=row.id, locale="vi", summary="Giữ nhà văn hóa", response="Tham khảo."
+                ),
+                ResultRowTranslation(
+                    row_id=row.id, locale="en", summary="Keep the hall", method="machine"
+                ),
+            ]
+        )
+        db.session.commit()
+        [shown] = [r for r in build_results(_measure()).rows if r.translations]
+        assert shown.translation("vi").summary == "Giữ nhà văn hóa"
+        assert shown.translation("en") is None  # a machine draft nobody reviewed stays out
+
+
+def test_a_point_about_two_parts_is_shown_again_without_counting_twice(
+    app, client, login_as, letters
+):
+    login_as("moderator")
+    _split_every_sentence(client, letters["a"], 4, parts={3: "area:1"})
+    a = _items(app, letters["a"])
+    hall, bus = a[2][0], a[3][0]
+    for key in (hall, bus):
+        _post(client, ROWS_PAGE, ROWS_PAGE + "/join", {"item": key, "action": "new"})
+    page = client.get(ROWS_PAGE).text
+    hall_row, bus_row = (_items(app, letters["a"])[i][4] for i in (2, 3))
+    assert f'id="row-{hall_row}"' in page
+    response = _post(
+        client,
+        ROWS_PAGE,
+        f"{ROWS_PAGE}/{bus_row}",
+        {"item": bus, "repost_row": hall_row, "action": "repost"},
+    )
+    assert response.status_code == 303
+    assert "Shown here again (再掲):" in client.get(ROWS_PAGE).text
+    with app.app_context():
+        results = build_results(_measure())
+        area = next(row for row in results.rows if row.part == "area:1")
+        assert area.count == 2  # the hall, and the bus shown again
+        assert results.figures.items == 5  # 4 points of a, 1 of b: the bus counts once
+        annex_a = next(e for e in results.annex if LETTER_A[:10] in e.text)
+        assert area.number in annex_a.row_numbers

@@ -18,10 +18,10 @@ Import from this package, not its modules.
 """
 
 from portal.services.disclosure.committee import committee_disclosures
+from portal.services.disclosure.rehide import rehidden
 from portal.services.disclosure.results import (
     build_results,
     comment_language,
-    rehidden,
     results_document,
 )
 from portal.services.disclosure.rules import (
@@ -51,6 +51,7 @@ from portal.services.disclosure.snapshot import (
     Results,
     ResultsFigures,
     ResultsRow,
+    RowTranslation,
     results_from,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "Results",
     "ResultsFigures",
     "ResultsRow",
+    "RowTranslation",
     "build_results",
     "comment_language",
     "committee_disclosures",

@@ -5,32 +5,26 @@ as a `snapshot` document (the form that is stored when the results are published
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.comments import ContactDetails
-from portal.models.items import ItemRepost, OpinionItem, ResultRow, ResultRowTranslation
+from portal.models.items import ResultRow, ResultRowTranslation
 from portal.models.measures import Measure, MeasureText
 from portal.models.moderation import CommentMeasureLink, ResponseCategory, TranslationMethod
-from portal.services.content import parts
-from portal.services.disclosure import snapshot
+from portal.services.disclosure import result_rows, snapshot
 from portal.services.disclosure.fingerprint import fingerprint
 from portal.services.disclosure.rules import (
     PLACEHOLDER_JA,
     Redactions,
-    hidden_strings,
     may_disclose_text,
     merge_spans,
-    spans_of,
-    stored_translation,
     translation_spans,
 )
 from portal.services.disclosure.snapshot import Results
-from portal.services.results import items
 
 
 def comment_language(comment: Comment) -> str:
@@ -150,114 +144,7 @@ def _plain(text: str | None) -> list[str] | None:
     return None if text is None else [text]
 
 
-def _item_pieces(body: str, spans: list[list[int]], hidden: list[list[int]]) -> list[str]:
-    """An item's text as visible pieces: its spans of the body (trimmed, joined by " … "),
-    every span hidden in the body hidden in it too, wherever the two overlap."""
-    text, gaps = "", []
-    for index, (start, end) in enumerate(spans):
-        while start < end and body[start].isspace():
-            start += 1
-        while end > start and body[end - 1].isspace():
-            end -= 1
-        if index:
-            text += " … "
-        offset = len(text) - start
-        text += body[start:end]
-        for hidden_start, hidden_end in hidden:
-            a, b = max(hidden_start, start), min(hidden_end, end)
-            if b > a:
-                gaps.append((a + offset, b + offset))
-    return snapshot.pieces(text, gaps)
-
-
-class _Labels:
-    """Each part's labels in every locale, looked up once."""
-
-    def __init__(self, measure: Measure) -> None:
-        self.known = {part.key: part.labels for part in parts.parts_for(measure)}
-        self.order = {key: index for index, key in enumerate(self.known)}
-
-    def of(self, key: str) -> dict[str, str]:
-        if key not in self.known:
-            found = parts.find(key)
-            self.known[key] = dict(found.labels) if found is not None else {"ja": key}
-        return dict(self.known[key])
-
-    def place(self, key: str) -> int:
-        return self.order.get(key, len(self.order))
-
-
-@dataclass
-class _Entry:
-    """A row being built: a written row, or one item standing alone."""
-
-    sort: tuple
-    part: str
-    row: ResultRow | None = None
-    home: list = field(default_factory=list)  # items.Unit counted in this row
-    reposts: list = field(default_factory=list)  # items.Unit shown here too (再掲)
-    reposted_from: str | None = None
-
-    @property
-    def units(self) -> list:
-        return [*self.home, *self.reposts]
-
-
-def _entries(measure: Measure, own: list[Comment], linked: list[Comment], labels: _Labels):
-    """Every row of the results: written rows, then each item in no row standing as one."""
-    written = db.session.scalars(
-        select(ResultRow).where(ResultRow.measure_id == measure.id).order_by(ResultRow.id)
-    ).all()
-    rows = {
-        row.id: _Entry((labels.place(row.part), 0, row.position, row.id), row.part, row)
-        for row in written
-    }
-    entries = list(rows.values())
-    own_units = items.units(own)
-    for index, unit in enumerate(own_units):
-        if unit.row_id in rows:
-            rows[unit.row_id].home.append(unit)
-        else:
-            entries.append(_Entry((labels.place(unit.part), 1, index, 0), unit.part, home=[unit]))
-        for row_id in unit.reposts:
-            if row_id in rows:
-                rows[row_id].reposts.append(unit)
-    # items of comments on other measures shown in this measure's rows (再掲)
-    seen = {unit.key for unit in own_units}
-    foreign_ids = db.session.scalars(
-        select(OpinionItem.comment_id)
-        .join(ItemRepost, ItemRepost.item_id == OpinionItem.id)
-        .where(ItemRepost.row_id.in_(list(rows)))
-        .where(OpinionItem.comment_id.not_in([c.id for c in own] or [0]))
-    ).all()
-    foreign = db.session.scalars(
-        select(Comment)
-        .where(Comment.id.in_(set(foreign_ids)), Comment.status == CommentStatus.PUBLISHED)
-        .order_by(Comment.received_at, Comment.id)
-    ).all()
-    for unit in items.units(list(foreign)):
-        for row_id in unit.reposts:
-            if row_id in rows and unit.key not in seen:
-                rows[row_id].reposts.append(unit)
-    for row in rows.values():
-        if not row.home and row.reposts:
-            row.reposted_from = row.reposts[0].comment.measure.code
-    # comments sent on another measure and linked to this one: 再掲 rows, as before items
-    default = next(iter(labels.known))
-    for index, unit in enumerate(items.units(linked, part=default)):
-        entries.append(
-            _Entry(
-                (labels.place(default), 2, index, 0),
-                default,
-                reposts=[unit],
-                reposted_from=unit.comment.measure.code,
-            )
-        )
-    kept = [entry for entry in entries if entry.units]
-    return sorted(kept, key=lambda entry: entry.sort), own_units, foreign
-
-
-def _summary(entry: _Entry, texts: dict[int, _Texts]) -> dict:
+def _summary(entry: result_rows.Entry, texts: dict[int, _Texts]) -> dict:
     """意見の要旨: what staff wrote for the row or its first item, else the first item's text
     (redacted)."""
     written = (entry.row.summary or "").strip() if entry.row is not None else ""
@@ -275,14 +162,14 @@ def _summary(entry: _Entry, texts: dict[int, _Texts]) -> dict:
     return {
         "summary": body.body
         if whole
-        else _item_pieces(first.comment.body, first.spans, body.body_spans),
+        else result_rows.item_pieces(first.comment.body, first.spans, body.body_spans),
         "summary_language": comment_language(first.comment),
         "summary_of": first.comment.id,
         "summary_spans": body.body_spans if whole else None,
     }
 
 
-def _answer(entry: _Entry) -> dict:
+def _answer(entry: result_rows.Entry) -> dict:
     """対応区分 and 市の考え方: the written row's, else (one item alone) its comment's response."""
     if entry.row is not None:
         return {
@@ -348,8 +235,8 @@ def results_document(measure: Measure) -> dict:
         )
         .order_by(Comment.received_at, Comment.id)
     ).all()
-    labels = _Labels(measure)
-    entries, own_units, foreign = _entries(measure, list(own), list(linked), labels)
+    labels = result_rows.Labels(measure)
+    entries, own_units, foreign = result_rows.entries(measure, list(own), list(linked), labels)
     texts = _redacted_texts([*own, *linked, *foreign])
     rows: list[dict] = []
     rows_of: dict[int, list[int]] = {}  # comment id -> the rows holding its items
@@ -430,65 +317,3 @@ def build_results(
     """The results of `measure` as they would be published now (the admin's draft). Published
     results are read from their stored snapshot (`services.results.snapshots`), never here."""
     return snapshot.results_from(results_document(measure), placeholder, locale)
-
-
-def rehidden(document: dict, comment: Comment) -> tuple[dict, list[int]]:
-    """A published `document` after more of `comment` was hidden: its texts of the comment
-    hidden again with every span hidden now (never fewer than before), and every word hidden
-    in the comment taken out of the texts a moderator or the city wrote for its rows (a
-    summary, a response may quote it). Returns the new document and the numbers of the rows
-    whose texts changed; the document given is left as it was."""
-    new = copy.deepcopy(document)
-    body_spans = spans_of(comment.id, "body")
-    words = hidden_strings(comment.body, body_spans)
-    translation = stored_translation(comment.id)
-    translation_hidden: list[tuple[int, int]] = []
-    if translation is not None:
-        translation_hidden = translation_spans(
-            translation, spans_of(comment.id, "translation"), comment.body, body_spans
-        )
-        words = sorted(
-            {*words, *hidden_strings(translation, translation_hidden)},
-            key=lambda word: (-len(word), word),
-        )
-    changed: set[int] = set()
-    for row in new["rows"]:
-        if comment.id not in row["members"]:
-            continue
-        before = (row["summary"], row["response_ja"], row["response_translation"])
-        if row["summary_of"] == comment.id:
-            row["summary"], row["summary_spans"] = snapshot.rehidden_text(
-                row["summary"], row["summary_spans"], comment.body, body_spans, words
-            )
-        else:
-            row["summary"] = snapshot.hide_words(row["summary"], words)
-        row["response_ja"] = snapshot.hide_words(row["response_ja"], words)
-        row["response_translation"] = snapshot.hide_words(row["response_translation"], words)
-        for translated in row.get("translations", {}).values():
-            translated["summary"] = snapshot.hide_words(translated["summary"], words)
-            translated["response"] = snapshot.hide_words(translated["response"], words)
-        if (row["summary"], row["response_ja"], row["response_translation"]) != before:
-            changed.add(row["number"])
-    for entry in new["annex"]:
-        if entry["comment"] != comment.id:
-            continue
-        before = (entry["text"], entry["translation_ja"])
-        entry["text"], entry["text_spans"] = snapshot.rehidden_text(
-            entry["text"], entry["text_spans"], comment.body, body_spans, words
-        )
-        if entry["translation_ja"] is not None:
-            entry["translation_ja"], entry["translation_spans"] = snapshot.rehidden_text(
-                entry["translation_ja"],
-                entry["translation_spans"],
-                translation,
-                translation_hidden,
-                words,
-            )
-        if (entry["text"], entry["translation_ja"]) != before:
-            changed.add(entry["row_number"])
-        if entry["text"] != before[0]:
-            entry["withheld"], entry["fingerprint"] = True, None
-    new["figures"]["partly_withheld"] = len(
-        {entry["comment"] for entry in new["annex"] if entry.get("withheld")}
-    )
-    return new, sorted(changed)

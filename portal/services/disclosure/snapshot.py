@@ -55,6 +55,17 @@ Pieces = list[str]
 
 
 @dataclass(frozen=True)
+class RowTranslation:
+    """A row's 要旨 and 市の考え方 in one locale, as staff wrote or reviewed it (a machine draft
+    a person reviewed says so: `method` "machine"). Japanese stays authoritative."""
+
+    locale: str
+    summary: str | None
+    response: str | None
+    method: str
+
+
+@dataclass(frozen=True)
 class ResultsRow(OpenData):
     """One 同趣旨 row of the results table: opinion items of one gist, with one response."""
 
@@ -75,6 +86,11 @@ class ResultsRow(OpenData):
     part: str = ""  # 該当箇所: the key of the part of the outline (`services.content.parts`)
     part_label: str = ""  # the part's label in the reader's locale (Japanese when missing)
     item_ids: tuple[int, ...] = ()  # internal: the opinion items of the row, never exported
+    translations: tuple[RowTranslation, ...] = ()  # of a staff's row, per locale
+
+    def translation(self, locale: str) -> RowTranslation | None:
+        """The row's translation into `locale`, if staff gave one."""
+        return next((t for t in self.translations if t.locale == locale), None)
 
 
 @dataclass(frozen=True)
@@ -228,6 +244,15 @@ def results_from(document: dict, placeholder: str, locale: str = "ja") -> Result
             part=row["part"],
             part_label=part_label(row["part_labels"], locale),
             item_ids=tuple(row.get("items", ())),
+            translations=tuple(
+                RowTranslation(
+                    locale=locale,
+                    summary=joined(translated["summary"], placeholder),
+                    response=joined(translated["response"], placeholder),
+                    method=translated["method"],
+                )
+                for locale, translated in sorted(row.get("translations", {}).items())
+            ),
         )
         for row in document["rows"]
     ]

@@ -270,13 +270,15 @@ def materialise(unit: Unit, *, actor: StaffUser, now: datetime) -> OpinionItem:
     return item
 
 
-def units(comments: list[Comment], part: str | None = None) -> list[Unit]:
+def units(comments: list[Comment], part: str | None = None, whole: bool = False) -> list[Unit]:
     """The opinion items of approved `comments` as the results count them, in the order of the
     comments (a campaign group's where its first member stands), each comment's in order. A
-    whole text stands under `part`, else under its measure as a whole."""
+    whole text stands under `part`, else under its measure as a whole. `whole`: each comment
+    (or group) as its whole text, whatever items it has (a comment of another measure linked
+    to this one, 再掲, shows as it did before items)."""
     if not comments:
         return []
-    ids = [c.id for c in comments]
+    ids = [] if whole else [c.id for c in comments]
     written: dict[int, list[OpinionItem]] = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         for item in db.session.scalars(
