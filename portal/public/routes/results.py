@@ -116,7 +116,7 @@ def results(slug: str):
     published = _published_or_404(measure)
     locale = g.portal_locale.tag
     results = published.results(_withheld(), locale)
-    translated = results_table.translations_in(published.document, locale, _withheld())
+    translated = results_table.translations_in(results.rows, locale)
     query = results_table.clean_query(request.args.get("q"))
     labels = {category: response_category_label(category) for category in CATEGORIES}
     page = results_table.table_page(
@@ -186,7 +186,7 @@ def results_pdf(slug: str):
     measure = published.measure
     locale = g.portal_locale.tag
     results = published.results(_withheld(), locale)
-    translated = results_table.translations_in(published.document, locale, _withheld())
+    translated = results_table.translations_in(results.rows, locale)
     html = render_template(
         "public/results_print.html",
         measure=measure,

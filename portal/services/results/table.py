@@ -15,7 +15,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from portal.services.disclosure import ResultsRow
-from portal.services.disclosure.snapshot import joined
 from portal.services.sanitize import strip_marks
 
 PAGE_SIZE = 50
@@ -73,21 +72,17 @@ class RowTranslation:
     machine: bool  # drafted by machine, then checked by a person
 
 
-def translations_in(document: dict, locale: str, placeholder: str) -> dict[int, RowTranslation]:
-    """Each row's translation into `locale` in a stored results document, by row number (rows
-    without one are left out; a document from before row translations has none)."""
+def translations_in(rows: list[ResultsRow], locale: str) -> dict[int, RowTranslation]:
+    """Each row's translation into `locale` as the published results hold it, by row number
+    (rows without one are left out)."""
     found = {}
-    for row in document.get("rows", ()):
-        stored = (row.get("translations") or {}).get(locale)
-        if not stored:
-            continue
-        summary = joined(stored.get("summary"), placeholder)
-        response = joined(stored.get("response"), placeholder)
-        if summary or response:
-            found[row["number"]] = RowTranslation(
-                summary=summary or None,
-                response=response or None,
-                machine=stored.get("method") == "machine",
+    for row in rows:
+        stored = row.translation(locale)
+        if stored is not None and (stored.summary or stored.response):
+            found[row.number] = RowTranslation(
+                summary=stored.summary or None,
+                response=stored.response or None,
+                machine=stored.method == "machine",
             )
     return found
 
