@@ -90,6 +90,13 @@ def test_api_rows_are_what_the_results_page_shows(client, published):
         "not_published": 1,
         "not_published_by_reason": [{"reason": "commercial", "count": 1}],
         "partly_withheld": 1,
+        "items": 5,
+        "by_category": [
+            {"category": "reflected", "items": 1},
+            {"category": "for_reference", "items": 1},
+            {"category": "not_reflected", "items": 3},
+        ],
+        "by_part": [{"part": "measure:1-(1)", "items": 5}],
     }
     rows = _all_items(client, results["links"]["rows"] + "?limit=1")
     page = client.get("/ja/measures/1-1/results").text

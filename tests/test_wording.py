@@ -560,9 +560,9 @@ def _figures(page: str) -> str:
 @pytest.mark.parametrize(
     ("tag", "sentence"),
     [
-        ("en", "1 person sent 1 comment."),
-        ("pt-BR", "1 pessoa enviou 1 comentário."),
-        ("es", "1 persona envió 1 comentario."),
+        ("en", "1 person sent 1 opinion."),
+        ("pt-BR", "1 pessoa enviou 1 opinião."),
+        ("es", "1 persona envió 1 opinión."),
         ("ja", "1人から1件の意見が提出されました。"),
         ("zh-Hans", "共有1人提交了1条意见。"),
     ],
@@ -575,8 +575,8 @@ def test_one_comment_is_counted_in_the_singular(app, client, login_as, make_staf
 @pytest.mark.parametrize(
     ("tag", "sentence"),
     [
-        ("en", "2 people sent 2 comments."),
-        ("pt-BR", "2 pessoas enviaram 2 comentários."),
+        ("en", "2 people sent 2 opinions."),
+        ("pt-BR", "2 pessoas enviaram 2 opiniões."),
         ("ne", "2 जनाले 2 वटा राय पठाउनुभयो।"),
         (
             "ja-x-easy",

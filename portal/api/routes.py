@@ -241,6 +241,11 @@ def results(slug: str):
                 for reason, count in figures.not_published_by_reason
             ],
             "partly_withheld": figures.partly_withheld,
+            "items": figures.items or figures.comments,
+            "by_category": [
+                {"category": category, "items": count} for category, count in figures.by_category
+            ],
+            "by_part": [{"part": part, "items": count} for part, count in figures.by_part],
         },
         "corrections": [
             {"date": _iso(c.corrected_at), "note": c.note} for c in corrections_of(measure)

@@ -156,6 +156,16 @@ class ReasonCount(ma.Schema):
     count = fields.Integer(required=True)
 
 
+class CategoryCount(ma.Schema):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    items = fields.Integer(required=True)
+
+
+class PartCount(ma.Schema):
+    part = _text("該当箇所 as a key, e.g. measure:1-(1) or paragraph:1-(1):2")
+    items = fields.Integer(required=True)
+
+
 class FiguresSchema(ma.Schema):
     """Counts only (提出者数, 意見件数): never whose or what."""
 
@@ -165,6 +175,11 @@ class FiguresSchema(ma.Schema):
     not_published = fields.Integer(required=True)
     not_published_by_reason = fields.List(fields.Nested(ReasonCount), required=True)
     partly_withheld = fields.Integer(required=True)
+    items = fields.Integer(
+        required=True, metadata={"description": "意見件数: opinion items (M of N人からM件)"}
+    )
+    by_category = fields.List(fields.Nested(CategoryCount), required=True)
+    by_part = fields.List(fields.Nested(PartCount), required=True)
 
 
 class CorrectionSchema(ma.Schema):

@@ -20,6 +20,7 @@ from portal.moderation import (  # noqa: E402,F401
     queue,
     redactions,
     responses,
+    row_translations,
     rows,
     translations,
     wording,

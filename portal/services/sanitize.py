@@ -104,6 +104,12 @@ def _ruby_html(escaped: str) -> str:
     return _RUBY_MARK.sub(r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", escaped)
 
 
+def ruby_only(markup: str) -> Markup:
+    """A content title where it is itself a link or a heading (a results part's label):
+    escaped, its readings as ruby, its glossary marks as plain words (no link in a link)."""
+    return Markup(_ruby_html(str(escape(_GLOSSARY_MARK.sub(r"\2", markup)))))  # noqa: S704
+
+
 @lru_cache(maxsize=4096)
 def render_content(markup: str) -> Markup:
     """HTML for one paragraph of measure content: escaped text, furigana and glossary links.

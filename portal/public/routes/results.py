@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from flask import Response, abort, current_app, g, render_template, url_for
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.converters import int_arg
@@ -20,16 +20,21 @@ from portal.public.routes import measure_or_404
 from portal.services.disclosure import fingerprint_for_author, results_are_public
 from portal.services.results import files as result_files
 from portal.services.results import snapshots
+from portal.services.results import table as results_table
+from portal.services.sanitize import ruby_only
+from portal.templating import response_category_label
 
 ANNEX_PAGE_SIZE = 100
-# A phone stays usable with a few hundred rows per page; most consultations fit on one.
-ROWS_PAGE_SIZE = 200
+# Fifty rows keep a page quick to scroll on a phone; the table of contents and the search
+# reach the rest.
+ROWS_PAGE_SIZE = results_table.PAGE_SIZE
+CATEGORIES = ("reflected", "already_included", "for_reference", "not_reflected", "out_of_scope")
 
 
 def results_row_url(measure: Measure, number: int, version: int | None = None) -> str:
     """The address of one row of a measure's results table (of an earlier `version`), on the
     page that holds it."""
-    page = (number - 1) // ROWS_PAGE_SIZE + 1
+    page = results_table.row_page(number, ROWS_PAGE_SIZE)
     return url_for(
         "public.results",
         slug=measure.slug,
@@ -56,6 +61,7 @@ def _results_helpers() -> dict:
         "results_row_url": results_row_url,
         "withheld_reason_label": withheld_reason_label,
         "author_fingerprint": fingerprint_for_author,
+        "part_label_html": ruby_only,
     }
 
 
@@ -89,24 +95,47 @@ def _page_of(count: int, size: int) -> tuple[int, int, int]:
     return number, pages, (number - 1) * size
 
 
+def figures_by_category(figures) -> list[tuple[str, int]]:
+    """Opinion items per 対応区分 in the reader's language, in the categories' order."""
+    counts = dict(figures.by_category)
+    return [
+        (response_category_label(category), counts[category])
+        for category in CATEGORIES
+        if counts.get(category)
+    ]
+
+
 @bp.route("/measures/<slug>/results")
 def results(slug: str):
-    """The published results: figures, the table of opinions and the city's view, corrections."""
+    """The published results: figures, the table of opinions and the city's view grouped by
+    該当箇所 with a table of contents, a search (`?q=`) and pages, corrections."""
     measure = measure_or_404(slug)
     now = utcnow()
     if not results_are_public(measure, now):
         return render_template("public/results_pending.html", measure=measure, now=now), 404
     published = _published_or_404(measure)
-    results = published.results(_withheld())
-    number, pages, start = _page_of(len(results.rows), ROWS_PAGE_SIZE)
+    locale = g.portal_locale.tag
+    results = published.results(_withheld(), locale)
+    translated = results_table.translations_in(results.rows, locale)
+    query = results_table.clean_query(request.args.get("q"))
+    labels = {category: response_category_label(category) for category in CATEGORIES}
+    page = results_table.table_page(
+        results.rows, int_arg("page", 1, minimum=1), query, ROWS_PAGE_SIZE, labels, translated
+    )
+    if page is None:
+        abort(404)
     return render_template(
         "public/results.html",
         measure=measure,
         published=published,
         version=_version_arg(published),
         results=results,
-        rows=results.rows[start : start + ROWS_PAGE_SIZE],
-        page={"number": number, "pages": pages},
+        page=page,
+        by_category=figures_by_category(results.figures),
+        translated=translated,
+        untranslated=sum(
+            not results_table.shown_in_locale(row, locale, translated) for row in page.rows
+        ),
         corrections=published.corrections,
         now=now,
     )
@@ -117,7 +146,7 @@ def results_comments(slug: str):
     """The annex: the full text of every published comment (the law allows summaries only
     while the full texts stay available)."""
     published = _published_or_404(measure_or_404(slug))
-    entries = published.results(_withheld()).annex
+    entries = published.results(_withheld(), g.portal_locale.tag).annex
     number, _pages, start = _page_of(len(entries), ANNEX_PAGE_SIZE)
     shown = entries[start : start + ANNEX_PAGE_SIZE]
     page = {
@@ -155,12 +184,20 @@ def results_pdf(slug: str):
     """The results for printing, in the reader's language."""
     published = _published_or_404(measure_or_404(slug))
     measure = published.measure
-    results = published.results(_withheld())
+    locale = g.portal_locale.tag
+    results = published.results(_withheld(), locale)
+    translated = results_table.translations_in(results.rows, locale)
     html = render_template(
         "public/results_print.html",
         measure=measure,
         published=published,
         results=results,
+        sections=results_table.table_page(results.rows, 1, size=max(1, len(results.rows))),
+        by_category=figures_by_category(results.figures),
+        translated=translated,
+        untranslated=sum(
+            not results_table.shown_in_locale(row, locale, translated) for row in results.rows
+        ),
         corrections=published.corrections,
     )
     setting = current_app.config["PORTAL_RESULTS_PDF_CACHE"]
@@ -205,5 +242,14 @@ def results_json(slug: str):
         version=_version_arg(published),
         _external=True,
     )
-    data = result_files.results_json(published, url)
+    schema = url_for("public.results_schema", lang_code="ja", _external=True)
+    data = result_files.results_json(published, url, schema)
     return _download(data, "application/json", _file_name(published, ".json"))
+
+
+@bp.route("/open-data/results.schema.json")
+def results_schema():
+    """The JSON Schema (2020-12) that every results JSON file follows."""
+    return current_app.response_class(
+        result_files.SCHEMA_PATH.read_bytes(), mimetype="application/schema+json"
+    )

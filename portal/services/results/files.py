@@ -23,6 +23,7 @@ from portal.database import JAPAN
 from portal.models.measures import SOURCE_LOCALE
 from portal.services.cells import neutralise
 from portal.services.disclosure import PLACEHOLDER_JA, Results
+from portal.services.sanitize import strip_marks
 
 if TYPE_CHECKING:
     from portal.services.results.snapshots import Published
@@ -39,6 +40,8 @@ LICENCE = {
     "url": "https://creativecommons.org/licenses/by/4.0/",
     "attribution": "伊勢崎市",
 }
+# The JSON's schema (JSON Schema 2020-12), kept beside this module and served with the data.
+SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 CATEGORY_JA = {
     "reflected": "反映する",
     "already_included": "既に盛り込み済み",
@@ -57,7 +60,9 @@ CSV_HEADER = (
     "市の考え方",
     "市の考え方(翻訳)",
     "翻訳の言語",
+    "該当箇所の識別子",
 )
+CATEGORY_ORDER = tuple(CATEGORY_JA)
 
 
 def _cell(value) -> str:
@@ -77,7 +82,7 @@ def results_csv(results: Results) -> bytes:
             _cell(value)
             for value in (
                 fields["number"],
-                fields["measure_code"],
+                strip_marks(fields.get("part_label") or fields["measure_code"]),
                 fields["reposted_from"],
                 fields["summary"],
                 fields["summary_language"],
@@ -86,6 +91,7 @@ def results_csv(results: Results) -> bytes:
                 fields["response_ja"],
                 fields["response_translation"],
                 fields["response_translation_language"],
+                fields.get("part") or f"measure:{fields['measure_code']}",
             )
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -95,11 +101,37 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(JAPAN).isoformat() if moment else None
 
 
-def results_json(published: Published, url: str) -> bytes:
-    """One version of the results as JSON: the measure, the figures, the table, the full texts,
-    the corrections in force for that version, the licence."""
+def figures_json(results: Results) -> dict:
+    """The figures as the open data gives them: people, comments, opinion items (意見件数, the M
+    of "N人からM件"), and the items per 対応区分 and per 該当箇所 (labelled in Japanese)."""
+    figures = results.figures
+    labels = {row.part: strip_marks(row.part_label) for row in results.rows}
+    counts = dict(figures.by_category)
+    return {
+        "people": figures.people,
+        "comments": figures.comments,
+        "published": figures.published,
+        "not_published": figures.not_published,
+        "items": figures.items or figures.comments,
+        "by_category": [
+            {"category": key, "category_ja": CATEGORY_JA[key], "items": counts[key]}
+            for key in CATEGORY_ORDER
+            if counts.get(key)
+        ],
+        "by_part": [
+            {"part": part, "label": labels.get(part, part), "items": count}
+            for part, count in figures.by_part
+        ],
+    }
+
+
+def results_json(published: Published, url: str, schema_url: str) -> bytes:
+    """One version of the results as JSON (`results.schema.json`): the measure, the figures,
+    the table per 同趣旨 row, the full texts, the corrections in force for that version, the
+    licence."""
     results = published.results(PLACEHOLDER)
     document = {
+        "schema": schema_url,
         "licence": LICENCE,
         "source": url,
         "publisher": "伊勢崎市",
@@ -112,14 +144,13 @@ def results_json(published: Published, url: str) -> bytes:
         "results_published_at": _iso(published.first_published_at),
         "version": published.version,
         "version_published_at": _iso(published.published_at),
-        "figures": {
-            "people": results.figures.people,
-            "comments": results.figures.comments,
-            "published": results.figures.published,
-            "not_published": results.figures.not_published,
-        },
+        "figures": figures_json(results),
         "rows": [
-            {**row.public_fields(), "response_category_ja": CATEGORY_JA.get(row.response_category)}
+            {
+                **row.public_fields(),
+                "part_label": strip_marks(row.part_label),
+                "response_category_ja": CATEGORY_JA.get(row.response_category),
+            }
             for row in results.rows
         ],
         "comments": [entry.public_fields() for entry in results.annex],
@@ -128,6 +159,11 @@ def results_json(published: Published, url: str) -> bytes:
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def results_schema() -> dict:
+    """The JSON Schema of `results_json`'s document."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def _cache_path(html: str, cache_dir: Path) -> Path:
