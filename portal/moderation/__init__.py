@@ -15,6 +15,7 @@ from portal.moderation import (  # noqa: E402,F401
     comment,
     decisions,
     groups,
+    one_pass,
     paper,
     queue,
     redactions,
