@@ -24,6 +24,19 @@ def _expected_version(form) -> int | None:
     return parse_int(value)
 
 
+def changed_meanwhile(status: str, version: int) -> PageProblem:
+    """Refusal of a change to a comment another moderator changed since the page was read."""
+    return PageProblem(
+        409,
+        _(
+            "Another moderator changed this comment while you had it open. It is now: "
+            "%(state)s (version %(version)s). Nothing was changed: read it again and decide.",
+            state=STATUS_LABELS.get(status, status),
+            version=version,
+        ),
+    )
+
+
 def _decide(comment, form, staff: Staff, decision: str, **kwargs):
     """Take the decision unless another moderator changed the comment since the page was read."""
     try:
@@ -37,15 +50,7 @@ def _decide(comment, form, staff: Staff, decision: str, **kwargs):
             **kwargs,
         )
     except Conflict as conflict:
-        raise PageProblem(
-            409,
-            _(
-                "Another moderator changed this comment while you had it open. It is now: "
-                "%(state)s (version %(version)s). Nothing was changed: read it again and decide.",
-                state=STATUS_LABELS.get(conflict.current_status, conflict.current_status),
-                version=conflict.current_version,
-            ),
-        ) from conflict
+        raise changed_meanwhile(conflict.current_status, conflict.current_version) from conflict
     except DecisionRefused as refusal:
         status_code = 422 if refusal.code == "reason_required" else 409
         raise PageProblem(status_code, refusal_text(refusal.code)) from refusal

@@ -15,7 +15,7 @@ from portal.converters import parse_int
 from portal.models.comments import CommentStatus
 from portal.moderation import bp
 from portal.moderation.comment import PageProblem, Staff, change_comment, render_comment
-from portal.moderation.decisions import _decide
+from portal.moderation.decisions import _decide, changed_meanwhile
 from portal.moderation.forms import PassForm
 from portal.moderation.queue import filters_of
 from portal.moderation.queue_forms import queue_args
@@ -107,6 +107,8 @@ def comment_pass(receipt: str):
     chosen = posted_choices()
 
     def apply(comment, form, staff):
+        if parse_int(form.version.data) != comment.version:
+            raise changed_meanwhile(comment.status, comment.version)
         # the response is checked first: a refusal there must not cost the rest
         data = response_input(comment, form)
         wants_response = not responses.unchanged(comment, data)
@@ -115,6 +117,7 @@ def comment_pass(receipt: str):
         done = _personal_data(comment, staff, chosen)
         done += _translation(comment, form, staff)
         if approve and comment.status != CommentStatus.PUBLISHED:
+            form.version.data = str(comment.version)  # this pass's own changes came first
             done.append(str(_decide(comment, form, staff, "approve", note=None)))
         if wants_response:
             responses.save_response(comment, data, **staff.audit)

@@ -8,6 +8,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.converters import parse_int
 from portal.database import utcnow
@@ -101,7 +102,7 @@ def _filters_from(form: QueueFilterForm, valid: bool) -> QueueFilters:
 def filters_of(args) -> tuple[QueueFilterForm, QueueFilters]:
     """The queue's filter form and filters from a query (`request.args`); no filter when the
     query does not validate (the form then carries the errors)."""
-    form = _filter_form(args)
+    form = _filter_form(args if isinstance(args, MultiDict) else MultiDict(args))
     valid = form.validate() if args else True
     return form, _filters_from(form, valid)
 
