@@ -245,6 +245,7 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
         "translation_form": forms.get("translation_form")
         or TranslationForm(formdata=None, text=translation_row.text if translation_row else ""),
         "pass_form": pass_form,
+        "quick_responses": [t for t in saved_wording("response") if t.category][:9],
         "link_form": link_form,
         "linked": linked,
         "linked_published": {m.id for m in linked if published(m)},

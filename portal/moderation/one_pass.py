@@ -101,6 +101,11 @@ def comment_pass(receipt: str):
     form = PassForm(prefix="pass")
     form.template.choices = [("", "—")]
     act = request.form.get("act", "save")
+    quick = parse_int(request.form.get("quick"))
+    if quick is not None:
+        # a saved response's own button: that response, the approval, then the next comment
+        form.template.data = str(quick)
+        act = "approve_next"
     if act not in ACTS:
         abort(400)
     approve = act.startswith("approve")
@@ -116,7 +121,7 @@ def comment_pass(receipt: str):
             check_response(form, data)
         done = _personal_data(comment, staff, chosen)
         done += _translation(comment, form, staff)
-        if approve and comment.status != CommentStatus.PUBLISHED:
+        if approve and comment.status not in {CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN}:
             form.version.data = str(comment.version)  # this pass's own changes came first
             done.append(str(_decide(comment, form, staff, "approve", note=None)))
         if wants_response:

@@ -2,10 +2,15 @@
 (function () {
   "use strict";
 
+  // Fields that take typed keys; a checkbox, radio or button does not.
+  var KEYLESS = ["checkbox", "radio", "button", "submit", "reset", "image", "file", "range",
+                 "color"];
+
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") return KEYLESS.indexOf((target.type || "text").toLowerCase()) < 0;
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   // A key press names an element by its data-shortcut: a link or button is clicked, a field
@@ -15,7 +20,7 @@
     if (typing(event.target)) return;
     var key = event.key;
     if (!key || key.length !== 1) return;
-    var target = document.querySelector('[data-shortcut="' + (key === '"' ? "" : key) + '"]');
+    var target = document.querySelector('[data-shortcut="' + CSS.escape(key) + '"]');
     if (!target) return;
     event.preventDefault();
     var tag = target.tagName.toLowerCase();
