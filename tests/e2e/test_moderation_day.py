@@ -178,7 +178,11 @@ def day(app, make_staff):
         now = utcnow()
         seeded = [(a + b, "ja") for a, b in pairs[:140]]
         seeded += [(text, lang) for lang, texts in FOREIGN.items() for text, _ja in texts]
-        seeded += [(PERSONAL[i % 3].format(n=100 + i, m=2000 + 7 * i), "ja") for i in range(15)]
+        # each with its own opening sentence: they are not copies of one letter
+        seeded += [
+            (OPENINGS[i % len(OPENINGS)] + PERSONAL[i % 3].format(n=100 + i, m=2000 + 7 * i), "ja")
+            for i in range(15)
+        ]
         seeded += [(CAMPAIGN, "ja")] * 40
         rng.shuffle(seeded)
         for body, lang in seeded:
