@@ -247,3 +247,28 @@ def test_one_pass_hides_and_keeps_personal_data_then_approves(
     assert {"redaction_added", "body_suggestions_kept", "comment_approve"} <= set(
         _actions(app, number)
     )
+
+
+def test_saved_response_button_approves_answers_and_opens_the_next(
+    app, client, plain, saved_response
+):
+    filters = "order=oldest&state=received"
+    page = client.get(_page(plain[0], filters)).text
+    assert f'name="quick" value="{saved_response}"' in page
+    assert 'data-shortcut="1"' in page  # key 1 presses it
+    answer = _pass(client, plain[0], {"quick": str(saved_response)}, act="save", query=filters)
+    assert answer.status_code == 303
+    assert urlsplit(answer.location).path == _page(plain[1])
+    assert _status(app, plain[0]) == "published"
+    assert _response(app, plain[0])[0] == "for_reference"
+
+
+def test_results_draft_rows_and_blockers_link_to_their_comments(app, client, login_as, plain):
+    login_as("moderator", "admin")
+    for number in plain[:2]:
+        assert _pass(client, number, {}).status_code == 303  # approved, no response yet
+    draft = client.get("/staff/admin/measures/1-(1)/results").text
+    for number in plain[:2]:
+        assert f'href="{_page(number)}' in draft
+    # the blocker "rows without a response" leads to those comments, and to the filter
+    assert "/staff/moderation/?measure=1-(1)&amp;missing=y" in draft

@@ -176,17 +176,17 @@ def day(app, make_staff):
         measure = db.session.scalar(sa.select(Measure).where(Measure.code == CODE))
         moderator = db.session.get(StaffUser, account["id"])
         now = utcnow()
-        seeded = [(a + b, "ja") for a, b in pairs[:120]]
+        seeded = [(a + b, "ja") for a, b in pairs[:100]]
         seeded += [(text, lang) for lang, texts in FOREIGN.items() for text, _ja in texts]
         # each with its own opening sentence: they are not copies of one letter
         seeded += [
             (
-                OPENINGS[i % 12] + REQUESTS[(5 * i) % 12] + PERSONAL[i % 3].format(n=i, m=7 * i),
+                "".join(pairs[120 + i]) + PERSONAL[i % 3].format(n=i, m=7 * i),
                 "ja",
             )
             for i in range(15)
         ]
-        seeded += [(CAMPAIGN, "ja")] * 60
+        seeded += [(CAMPAIGN, "ja")] * 80
         rng.shuffle(seeded)
         for body, lang in seeded:
             comment, _key = submit_comment(measure, CommentInput(body, lang, "lives"), now)
@@ -343,7 +343,7 @@ def test_a_moderators_day_takes_one_pass_per_comment(app, live_server, day, brow
     plain_loads, plain_actions = tally.per_comment("plain")
     assert plain_loads <= 2
     assert plain_actions <= 4
-    assert answered > 80
+    assert answered > 60
 
     # the measure is ready to publish once its period closes
     set_period(app, CODE, timedelta(days=-30), timedelta(days=-1))
