@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from portal.converters import parse_int
 from portal.models.comments import CommentStatus
 from portal.moderation import bp
-from portal.moderation.comment import PageProblem, Staff, change_comment, render_comment
+from portal.moderation.comment import Staff, back, change_comment, render_comment
 from portal.moderation.decisions import _decide, changed_meanwhile
 from portal.moderation.forms import PassForm
 from portal.moderation.queue import filters_of
@@ -70,19 +70,17 @@ def _translation(comment, form: PassForm, staff: Staff) -> list[str]:
     if text and (row is None or text != row.text):
         row = translation.save_human(comment, text, **staff.audit)
         if not row.publishable:
-            raise PageProblem(
-                422,
-                _(
-                    "The translation still shows personal data (listed under it): hide it, or "
-                    "confirm what is not personal data. Nothing was saved."
-                ),
-            )
+            raise StillInView
         return [_("Translation saved.")]
     if form.translation_checked.data and row is not None and row.reviewed_at is None:
         kept = [_span(value) for value in request.form.getlist(TRANSLATION_KEEP)[:MAX_CHOICES]]
         translation.review(row, comment, kept=kept, **staff.audit)
         return [_("Translation reviewed: it can be published.")]
     return []
+
+
+class StillInView(Exception):
+    """The translation was saved but still shows personal data: the pass stops there."""
 
 
 def _next_page(comment):
@@ -120,7 +118,16 @@ def comment_pass(receipt: str):
         if wants_response:
             check_response(form, data)
         done = _personal_data(comment, staff, chosen)
-        done += _translation(comment, form, staff)
+        try:
+            done += _translation(comment, form, staff)
+        except StillInView:
+            # saved (a person's own words are kept) but neither approved nor answered yet
+            stopped.append(True)
+            return _(
+                "Translation saved, but it still shows personal data (listed under the "
+                "translation): hide it, or confirm what is not personal data, then mark the "
+                "translation reviewed."
+            ), "warning"
         if approve and comment.status not in {CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN}:
             form.version.data = str(comment.version)  # this pass's own changes came first
             done.append(str(_decide(comment, form, staff, "approve", note=None)))
@@ -134,12 +141,17 @@ def comment_pass(receipt: str):
     def shown_again(comment, status=422, **kwargs):
         return render_comment(comment, status, choices=chosen, **kwargs)
 
+    stopped: list[bool] = []
     then_next = act.endswith("next")
     return change_comment(
         receipt,
         form,
         apply,
         form_key="pass_form",
-        after=_next_page if then_next else None,
+        after=lambda comment: (
+            _next_page(comment)
+            if then_next and not stopped
+            else back(comment, "#translation" if stopped else "")
+        ),
         render=shown_again,
     )
