@@ -272,3 +272,15 @@ def test_results_draft_rows_and_blockers_link_to_their_comments(app, client, log
         assert f'href="{_page(number)}' in draft
     # the blocker "rows without a response" leads to those comments, and to the filter
     assert "/staff/moderation/?measure=1-(1)&amp;missing=y" in draft
+
+
+def test_comment_page_lists_its_shortcuts_and_has_unique_ids(app, client, plain, saved_response):
+    page = client.get(_page(plain[0], "state=received&order=oldest")).text
+    for key in ("a", "s", "n", "q", "/", "1"):
+        assert f'data-shortcut="{key}"' in page
+    assert "Keyboard shortcuts" in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    queue = client.get(QUEUE).text
+    assert 'data-shortcut="/"' in queue
+    assert 'data-select-all="ids"' in queue

@@ -37,7 +37,7 @@ def changed_meanwhile(status: str, version: int) -> PageProblem:
     )
 
 
-def _decide(comment, form, staff: Staff, decision: str, **kwargs):
+def take_decision(comment, form, staff: Staff, decision: str, **kwargs):
     """Take the decision unless another moderator changed the comment since the page was read."""
     try:
         status = decide(
@@ -73,7 +73,7 @@ def comment_decide(receipt: str):
         if form.decision.data == "hold" and not note:
             template = chosen_wording(form.hold_template.data)
             note = template.text if template is not None else ""
-        return _decide(comment, form, staff, form.decision.data, note=note or None)
+        return take_decision(comment, form, staff, form.decision.data, note=note or None)
 
     return change_comment(receipt, form, apply, form_key="decision_form")
 
@@ -93,6 +93,6 @@ def comment_reject(receipt: str):
         if not reason:
             form.reason.errors = [_("Choose a reason for the rejection.")]
             raise PageProblem(422)
-        return _decide(comment, form, staff, "reject", reason=reason, note=note)
+        return take_decision(comment, form, staff, "reject", reason=reason, note=note)
 
     return change_comment(receipt, form, apply, form_key="reject_form")

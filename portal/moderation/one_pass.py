@@ -15,7 +15,7 @@ from portal.converters import parse_int
 from portal.models.comments import CommentStatus
 from portal.moderation import bp
 from portal.moderation.comment import Staff, back, change_comment, render_comment
-from portal.moderation.decisions import _decide, changed_meanwhile
+from portal.moderation.decisions import changed_meanwhile, take_decision
 from portal.moderation.forms import PassForm
 from portal.moderation.queue import filters_of
 from portal.moderation.queue_forms import queue_args
@@ -130,7 +130,7 @@ def comment_pass(receipt: str):
             ), "warning"
         if approve and comment.status not in {CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN}:
             form.version.data = str(comment.version)  # this pass's own changes came first
-            done.append(str(_decide(comment, form, staff, "approve", note=None)))
+            done.append(str(take_decision(comment, form, staff, "approve", note=None)))
         if wants_response:
             responses.save_response(comment, data, **staff.audit)
             done.append(_("The city's response is saved."))
