@@ -60,7 +60,7 @@ def test_use_the_draft_fills_the_summary_field_and_saves_nothing(
     shown = client.get(page).text
     assert "Use the draft" in shown
     filled = client.get(f"{page}?draft=summary").text
-    field = re.search(r'<textarea[^>]*name="summary"[^>]*>(.*?)</textarea>', filled, re.S)[1]
+    field = re.search(r'<textarea[^>]*name="pass-summary"[^>]*>(.*?)</textarea>', filled, re.S)[1]
     assert "コミュニティバス" in field
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CityResponse)) == 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal.admin import bp
 from portal.admin.common import attempt, measure_or_404
 from portal.admin.forms import CorrectionForm, PublishResultsForm, SummaryForm
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Measure
+from portal.models import Comment, Measure
 from portal.models.moderation import CityResponse
 from portal.services.disclosure import PLACEHOLDER_JA
 from portal.services.results import publication, snapshots
@@ -51,6 +52,19 @@ def results_refusal_message(refusal: publication.ResultsRefused) -> str:
     }[refusal.code]
 
 
+def _receipts(rows) -> dict[int, str]:
+    """Comment id → receipt number for the draft's rows: each row links to its comments."""
+    ids = sorted({member for row in rows for member in row.member_ids})
+    found = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        found.update(
+            db.session.execute(
+                select(Comment.id, Comment.receipt_number).where(Comment.id.in_(chunk))
+            ).all()
+        )
+    return found
+
+
 def _render_results(measure: Measure, correction_form=None, status: int = 200):
     now = utcnow()
     published = snapshots.published(measure, now)
@@ -74,6 +88,7 @@ def _render_results(measure: Measure, correction_form=None, status: int = 200):
             "admin/results.html",
             measure=measure,
             state=state,
+            receipts=_receipts(results.rows) if state is not None else {},
             results=results,
             published=published,
             summary_forms=summary_forms,

@@ -196,6 +196,8 @@ class ModerationTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # rejection | hold | response
     reason: Mapped[str | None] = mapped_column(String(30))
+    # a saved response's 対応区分 (ResponseCategory), chosen with its text in one action
+    category: Mapped[str | None] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -16,6 +16,7 @@ from portal.moderation import (  # noqa: E402,F401
     decisions,
     groups,
     items,
+    one_pass,
     paper,
     queue,
     redactions,

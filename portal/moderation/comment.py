@@ -32,9 +32,9 @@ from portal.moderation.forms import (
     ActionForm,
     DecisionForm,
     LinkForm,
+    PassForm,
     RedactionForm,
     RejectForm,
-    ResponseForm,
     TranslationForm,
 )
 from portal.moderation.labels import (
@@ -44,12 +44,15 @@ from portal.moderation.labels import (
     kind_label,
     refusal_text,
 )
+from portal.moderation.queue import filters_of
+from portal.moderation.queue_forms import queue_args
 from portal.services import actions, audit
 from portal.services.moderation import (
     personal_data,
     pii,
     redaction,
     responses,
+    review_queue,
     summary_drafts,
     translation,
 )
@@ -112,8 +115,13 @@ def chosen_wording(value: str | None) -> ModerationTemplate | None:
 
 
 def back(comment: Comment, anchor: str = ""):
-    """Back to the comment's page after a change (303: a reload does not post again)."""
-    return redirect(url_for("moderation.comment", receipt=comment.receipt_number) + anchor, 303)
+    """Back to the comment's page after a change (303: a reload does not post again), with the
+    queue's filters the moderator came with."""
+    return redirect(
+        url_for("moderation.comment", receipt=comment.receipt_number, **queue_args(request.args))
+        + anchor,
+        303,
+    )
 
 
 def change_comment(
@@ -124,6 +132,8 @@ def change_comment(
     form_key: str | None = None,
     anchor: str = "",
     refusal_status: Callable[[str], int] = lambda code: 409,
+    after: Callable[[Comment], object] | None = None,
+    render: Callable | None = None,
 ):
     """A change to one comment: the POST shape of every action on the comment page.
 
@@ -131,14 +141,16 @@ def change_comment(
     and its category); it raises `PageProblem`, or the service raises `actions.Refused` (with
     the `code` of the rule), to refuse.
     `form_key` names the form on the page, to show it again with its errors; without one, an
-    invalid form (a button's) is a bad request.
+    invalid form (a button's) is a bad request. `after` gives the response once the change is
+    made (the comment's page by default).
     """
     comment = comment_or_404(receipt)
     shown = {form_key: form} if form_key else {}
+    render = render or render_comment
     if not form.validate_on_submit():
         if form_key is None or form.csrf_token.errors:
             abort(400)
-        return render_comment(comment, 422, **shown)
+        return render(comment, 422, **shown)
     staff = Staff(current_staff(), client_address(), utcnow())
     try:
         outcome = apply(comment, form, staff)
@@ -147,14 +159,14 @@ def change_comment(
         db.session.rollback()
         if problem.message:
             flash(problem.message, "error")
-        return render_comment(comment, problem.status, **shown)
+        return render(comment, problem.status, **shown)
     except actions.Refused as refusal:
         db.session.rollback()
         flash(refusal_text(refusal.code), "error")
-        return render_comment(comment, refusal_status(refusal.code), **shown)
+        return render(comment, refusal_status(refusal.code), **shown)
     message, category = outcome if isinstance(outcome, tuple) else (outcome, "message")
     flash(message, category)
-    return back(comment, anchor)
+    return after(comment) if after is not None else back(comment, anchor)
 
 
 def _suggestions(text: str, hidden: list[tuple[int, int]], kept=frozenset()):
@@ -190,14 +202,30 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
     decision_form.hold_template.choices = wording_choices("hold")
     reject_form = forms.get("reject_form") or RejectForm(formdata=None, version=version)
     reject_form.template.choices = wording_choices("rejection")
-    response_form = forms.get("response_form") or ResponseForm(
+    pass_form = forms.get("pass_form") or PassForm(
         formdata=None,
+        prefix="pass",
+        version=version,
         category=existing.category if existing else "",
         summary=existing.summary if existing else "",
         text_ja=existing.text_ja if existing else "",
         translation=existing.translation if existing else "",
+        japanese=translation_row.text if translation_row else "",
     )
-    response_form.template.choices = wording_choices("response")
+    posted_response = forms.get("response_form")
+    if posted_response is not None:  # posted to the response's own address: its values, errors
+        for name in ("category", "summary", "text_ja", "translation", "template"):
+            pass_form[name].data = posted_response[name].data
+            pass_form[name].errors = list(posted_response[name].errors)
+    pass_form.template.choices = [("", "—")] + [
+        (
+            str(t.id),
+            f"{t.title}（{responses.CATEGORY_LABELS_JA.get(t.category, '')}）"
+            if t.category
+            else t.title,
+        )
+        for t in saved_wording("response")
+    ]
     linked = responses.linked_measures(comment)
     now = utcnow()
 
@@ -216,8 +244,8 @@ def _forms(comment: Comment, forms: dict, translation_row, existing) -> dict:
         "reject_form": reject_form,
         "translation_form": forms.get("translation_form")
         or TranslationForm(formdata=None, text=translation_row.text if translation_row else ""),
-        "response_form": response_form,
-        "response_form_posted": "response_form" in forms,
+        "pass_form": pass_form,
+        "quick_responses": [t for t in saved_wording("response") if t.category][:9],
         "link_form": link_form,
         "linked": linked,
         "linked_published": {m.id for m in linked if published(m)},
@@ -263,8 +291,28 @@ def _pop_fresh_paper(comment: Comment):
     return None
 
 
+def _around(comment: Comment) -> dict:
+    """Where the moderator came from: the queue with its filters, the next comment of that
+    filter, and the filters to carry on every link and form of the page."""
+    carried = queue_args(request.args)
+    following = review_queue.next_in_queue(filters_of(carried)[1], comment)
+    return {
+        "qa": carried,
+        "queue_url": url_for("moderation.queue", **carried),
+        "next_url": url_for("moderation.comment", receipt=following.receipt_number, **carried)
+        if following is not None
+        else None,
+    }
+
+
 def render_comment(
-    comment: Comment, status: int = 200, *, contact=None, use_draft: bool = False, **forms
+    comment: Comment,
+    status: int = 200,
+    *,
+    contact=None,
+    use_draft: bool = False,
+    choices: dict | None = None,
+    **forms,
 ):
     """The comment page; `forms` are forms posted with errors, shown again as they came.
     `use_draft` fills the 要旨 field with the drafted summary (not saved until the moderator
@@ -286,8 +334,8 @@ def render_comment(
     existing = responses.response_for(comment)
     summary_draft = summary_drafts.draft_for(comment)
     built = _forms(comment, forms, translation_row, existing)
-    if use_draft and summary_draft and "response_form" not in forms:
-        built["response_form"].summary.data = summary_draft
+    if use_draft and summary_draft and not forms:
+        built["pass_form"].summary.data = summary_draft
     return (
         render_template(
             "moderation/comment.html",
@@ -329,6 +377,8 @@ def render_comment(
             fresh_paper=_pop_fresh_paper(comment),
             method_machine=TranslationMethod.MACHINE,
             summary_draft=summary_draft,
+            choices=choices or {},
+            **_around(comment),
             **built,
         ),
         status,

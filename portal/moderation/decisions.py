@@ -24,7 +24,20 @@ def _expected_version(form) -> int | None:
     return parse_int(value)
 
 
-def _decide(comment, form, staff: Staff, decision: str, **kwargs):
+def changed_meanwhile(status: str, version: int) -> PageProblem:
+    """Refusal of a change to a comment another moderator changed since the page was read."""
+    return PageProblem(
+        409,
+        _(
+            "Another moderator changed this comment while you had it open. It is now: "
+            "%(state)s (version %(version)s). Nothing was changed: read it again and decide.",
+            state=STATUS_LABELS.get(status, status),
+            version=version,
+        ),
+    )
+
+
+def take_decision(comment, form, staff: Staff, decision: str, **kwargs):
     """Take the decision unless another moderator changed the comment since the page was read."""
     try:
         status = decide(
@@ -37,15 +50,7 @@ def _decide(comment, form, staff: Staff, decision: str, **kwargs):
             **kwargs,
         )
     except Conflict as conflict:
-        raise PageProblem(
-            409,
-            _(
-                "Another moderator changed this comment while you had it open. It is now: "
-                "%(state)s (version %(version)s). Nothing was changed: read it again and decide.",
-                state=STATUS_LABELS.get(conflict.current_status, conflict.current_status),
-                version=conflict.current_version,
-            ),
-        ) from conflict
+        raise changed_meanwhile(conflict.current_status, conflict.current_version) from conflict
     except DecisionRefused as refusal:
         status_code = 422 if refusal.code == "reason_required" else 409
         raise PageProblem(status_code, refusal_text(refusal.code)) from refusal
@@ -68,7 +73,7 @@ def comment_decide(receipt: str):
         if form.decision.data == "hold" and not note:
             template = chosen_wording(form.hold_template.data)
             note = template.text if template is not None else ""
-        return _decide(comment, form, staff, form.decision.data, note=note or None)
+        return take_decision(comment, form, staff, form.decision.data, note=note or None)
 
     return change_comment(receipt, form, apply, form_key="decision_form")
 
@@ -88,6 +93,6 @@ def comment_reject(receipt: str):
         if not reason:
             form.reason.errors = [_("Choose a reason for the rejection.")]
             raise PageProblem(422)
-        return _decide(comment, form, staff, "reject", reason=reason, note=note)
+        return take_decision(comment, form, staff, "reject", reason=reason, note=note)
 
     return change_comment(receipt, form, apply, form_key="reject_form")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -94,20 +95,30 @@ class TranslationForm(FlaskForm):
     text = TextAreaField(_l("Japanese translation"), validators=[DataRequired(), Length(max=20000)])
 
 
+def category_choices():
+    """The response categories (対応区分), none first."""
+    return [("", "—")] + [(c.value, CATEGORY_LABELS_JA[c]) for c in ResponseCategory]
+
+
 class ResponseForm(FlaskForm):
-    """The city's response (市の考え方) with its category and the summary (意見の要旨)."""
+    """The city's response (市の考え方) with its category and the summary (意見の要旨).
+
+    Neither the text nor the category is required in the browser: a saved response fills both
+    when they are left empty (`responses.fill_from_saved`), and the server says what is missing.
+    """
 
     category = SelectField(
         _l("Response category"),
-        choices=lambda: [("", "—")] + [(c.value, CATEGORY_LABELS_JA[c]) for c in ResponseCategory],
-        validators=[DataRequired()],
+        choices=category_choices,
+        validators=[Optional()],
+        validate_choice=False,
     )
     summary = TextAreaField(
         _l("Summary of the comment (意見の要旨)"), validators=[Optional(), Length(max=2000)]
     )
     text_ja = TextAreaField(
         _l("The city's response in Japanese (市の考え方)"),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[Optional(), Length(max=5000)],
     )
     translation = TextAreaField(
         _l("Translation of the response into the comment's language"),
@@ -117,6 +128,17 @@ class ResponseForm(FlaskForm):
     template = SelectField(
         _l("Use a saved response"), choices=[], validate_choice=False, id="response-template"
     )
+
+
+class PassForm(ResponseForm, VersionedForm):
+    """One pass over a comment: its translation, the decision and the response, in one submit.
+    (The personal-data choices and the decision come as plain form values: one per
+    suggestion, and the button pressed.)"""
+
+    japanese = TextAreaField(
+        _l("Japanese translation (write or edit)"), validators=[Optional(), Length(max=20000)]
+    )
+    translation_checked = BooleanField(_l("I have checked the translation: it can be published"))
 
 
 class LinkForm(FlaskForm):
@@ -163,6 +185,11 @@ class TemplateForm(FlaskForm):
         validators=[DataRequired()],
     )
     reason = SelectField(_l("Reason (rejections)"), choices=reason_choices, validators=[Optional()])
+    category = SelectField(
+        _l("Response category (saved responses)"),
+        choices=category_choices,
+        validators=[Optional()],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
 

@@ -8,6 +8,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.converters import parse_int
 from portal.database import utcnow
@@ -18,6 +19,7 @@ from portal.moderation.labels import CHANNEL_LABELS
 from portal.moderation.queue_forms import (
     DecisionForm,
     QueueFilterForm,
+    queue_args,
     state_choices,
 )
 from portal.public.forms import language_choices
@@ -25,7 +27,9 @@ from portal.services.moderation import personal_data
 from portal.services.moderation.decisions import BulkResult, decide_many, unresolved
 from portal.services.moderation.review_queue import (
     QueueFilters,
+    count_matching,
     excerpt,
+    ids_matching,
     queue_page,
 )
 from portal.staff_access import client_address, current_staff
@@ -49,10 +53,11 @@ def refusal_message(code: str) -> str:
     }.get(code, _("It could not be changed."))
 
 
-def comment_page_url(receipt: str) -> str | None:
-    """The single-comment page, where this installation has one."""
+def comment_page_url(receipt: str, **filters: str) -> str | None:
+    """The single-comment page (carrying the queue's `filters`), where this installation has
+    one."""
     if "moderation.comment" in current_app.view_functions:
-        return url_for("moderation.comment", receipt=receipt)
+        return url_for("moderation.comment", receipt=receipt, **filters)
     return None
 
 
@@ -62,8 +67,8 @@ def measure_codes() -> dict[int, str]:
     return dict(rows.all())
 
 
-def _filter_form() -> QueueFilterForm:
-    form = QueueFilterForm(request.args)
+def _filter_form(args) -> QueueFilterForm:
+    form = QueueFilterForm(args)
     form.measure.choices = [("", _("Any measure"))] + [
         (code, code) for code in measure_codes().values()
     ]
@@ -87,8 +92,17 @@ def _filters_from(form: QueueFilterForm, valid: bool) -> QueueFilters:
         until=form.until.data,
         group_id=form.group.data,
         with_pii=bool(form.pii.data),
+        missing_response=bool(form.missing.data),
         oldest_first=form.order.data == "oldest",
     )
+
+
+def filters_of(args) -> tuple[QueueFilterForm, QueueFilters]:
+    """The queue's filter form and filters from a query (`request.args`); no filter when the
+    query does not validate (the form then carries the errors)."""
+    form = _filter_form(args if isinstance(args, MultiDict) else MultiDict(args))
+    valid = form.validate() if args else True
+    return form, _filters_from(form, valid)
 
 
 def _rejection_review() -> bool:
@@ -104,16 +118,15 @@ def selected_ids() -> list[int]:
 
 
 def _render_queue(decision_form: DecisionForm, selected: set[int], status: int = 200):
-    form = _filter_form()
-    valid = form.validate() if request.args else True
-    filters = _filters_from(form, valid)
+    form, filters = filters_of(request.args)
     page = queue_page(filters, after=request.args.get("after"))
     now = utcnow()
     next_args = {k: v for k, v in request.args.items() if k != "after"}
+    carried = queue_args(request.args)
     rows = [
         {
             "comment": comment,
-            "link": comment_page_url(comment.receipt_number),
+            "link": comment_page_url(comment.receipt_number, **carried),
             "excerpt": excerpt(comment.body, filters.query),
             "age": format_timedelta(now - comment.received_at, threshold=1.1),
             "group_size": page.group_sizes.get(comment.group_id),
@@ -135,6 +148,8 @@ def _render_queue(decision_form: DecisionForm, selected: set[int], status: int =
             measure_codes=measure_codes(),
             channel_labels=CHANNEL_LABELS,
             searching=bool(filters.query),
+            total=count_matching(filters) if rows else 0,
+            all_matching=request.form.get("all_matching") == "1",
         ),
         status,
     )
@@ -147,6 +162,9 @@ def queue():
     if request.method == "GET":
         return _render_queue(decision_form, set())
     selected = selected_ids()
+    if request.form.get("all_matching") == "1":
+        # every comment of the filter, not only this page's; the approval gate below holds
+        selected = ids_matching(filters_of(request.args)[1], MAX_SELECTION)
     if not decision_form.validate():
         return _render_queue(decision_form, set(selected), 422)
     if not selected:

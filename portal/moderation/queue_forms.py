@@ -40,6 +40,7 @@ class QueueFilterForm(FlaskForm):
         _l("Campaign group number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
     pii = BooleanField(_l("Only comments with personal-data suggestions"))
+    missing = BooleanField(_l("Response missing: approved comments without the city's response"))
     order = SelectField(_l("Order"), default="newest", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +54,17 @@ class QueueFilterForm(FlaskForm):
         """A date range that ends before it starts is a typing mistake, not an empty result."""
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+# The queue's filters as URL arguments: carried to a comment's page and back, so "save and next"
+# follows the same filter and the queue comes back as the moderator left it.
+QUEUE_ARGS = ("q", "measure", "state", "language", "channel", "since", "until", "group", "pii",
+              "missing", "order")  # fmt: skip
+
+
+def queue_args(args) -> dict[str, str]:
+    """The queue filters among `args` (a request's query), non-empty ones only."""
+    return {name: args[name][:200] for name in QUEUE_ARGS if args.get(name)}
 
 
 class DecisionForm(FlaskForm):

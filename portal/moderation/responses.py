@@ -8,9 +8,37 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Measure
 from portal.moderation import bp
-from portal.moderation.comment import change_comment, chosen_wording
+from portal.moderation.comment import PageProblem, change_comment, chosen_wording
 from portal.moderation.forms import ActionForm, LinkForm, ResponseForm
 from portal.services.moderation import responses, translation
+
+
+def response_input(comment, form: ResponseForm) -> responses.ResponseInput:
+    """The response as the form gives it, a chosen saved response filling the text and the
+    category left empty."""
+    typed = responses.ResponseInput(
+        category=form.category.data or "",
+        text_ja=form.text_ja.data or "",
+        summary=form.summary.data or "",
+        translation=form.translation.data or "",
+        translation_language=translation.source_language(comment),
+    )
+    return responses.with_saved(typed, chosen_wording(form.template.data))
+
+
+def check_response(form: ResponseForm, data: responses.ResponseInput) -> None:
+    """Refuse, next to the field, a response without its text or its category."""
+    missing = False
+    if not data.text_ja.strip():
+        form.text_ja.errors = [
+            _("Write the city's response (市の考え方) or choose a saved response.")
+        ]
+        missing = True
+    if not data.category:
+        form.category.errors = [_("Choose a response category (対応区分) or a saved response.")]
+        missing = True
+    if missing:
+        raise PageProblem(422)
 
 
 @bp.route("/comments/<receipt>/response", methods=["POST"])
@@ -18,18 +46,10 @@ def comment_response(receipt: str):
     """Write the city's response (for the whole group when the comment is in one)."""
     form = ResponseForm()
     form.template.choices = [("", "—")]
-    template = chosen_wording(form.template.data)
-    if template is not None and not (form.text_ja.data or "").strip():
-        form.text_ja.data = template.text
 
     def apply(comment, form, staff):
-        data = responses.ResponseInput(
-            category=form.category.data,
-            text_ja=form.text_ja.data,
-            summary=form.summary.data or "",
-            translation=form.translation.data or "",
-            translation_language=translation.source_language(comment),
-        )
+        data = response_input(comment, form)
+        check_response(form, data)
         responses.save_response(comment, data, **staff.audit)
         return _("The city's response is saved.")
 

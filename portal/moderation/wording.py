@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models.moderation import ModerationTemplate
 from portal.moderation import bp
 from portal.moderation.forms import ActionForm, TemplateForm
+from portal.services.moderation.responses import CATEGORY_LABELS_JA
 from portal.staff_access import audit_here, current_staff
 
 
@@ -28,6 +29,7 @@ def templates():
             template = ModerationTemplate(
                 kind=form.kind.data,
                 reason=(form.reason.data or None) if form.kind.data == "rejection" else None,
+                category=(form.category.data or None) if form.kind.data == "response" else None,
                 title=form.title.data.strip(),
                 text=form.text.data.strip(),
                 created_by_id=current_staff().id,
@@ -35,7 +37,7 @@ def templates():
             )
             db.session.add(template)
             db.session.flush()
-            _audit("template_created", template, reason=template.reason)
+            _audit("template_created", template, reason=template.reason, category=template.category)
             db.session.commit()
             flash(_("Template saved."))
             return redirect(url_for("moderation.templates"), 303)
@@ -51,6 +53,7 @@ def templates():
             form=form,
             items=items,
             action_form=ActionForm(formdata=None),
+            category_labels=CATEGORY_LABELS_JA,
         ),
         status,
     )

@@ -70,21 +70,17 @@ def test_moderator_redacts_translates_approves_and_responds(browser_page, live_s
     page.click("main button.primary[type=submit]")
     page.goto(f"{live_server}/staff/moderation/comments/{number}")
     _shot(page, "1-comment")
-    suggestion = page.locator("#redaction-body input[name=span]")
+    # one pass: the suggested number hidden (chosen in advance), a translation written, the
+    # decision and the response, in one submit
+    suggestion = page.locator("#personal-data input[value=hide]")
     assert suggestion.count() == 1
     assert suggestion.is_checked()
-    page.click("#redaction-body button:has-text('Hide')")
-    assert page.locator("mark.hidden-span", has_text="090-1234-5678").count() >= 1
-
-    page.fill("textarea[name=text]", "土曜日も窓口を開けてください。電話番号は090-1234-5678です。")
-    page.click("button:has-text('Save translation')")
-    page.fill("#redaction-translation input[name=exact_text]", "090-1234-5678")
-    page.click("#redaction-translation button:has-text('Hide')")
-    page.click("button:has-text('Approve for publication')")
-    page.select_option("select[name=category]", "already_included")
-    page.fill("textarea[name=text_ja]", "土曜日の窓口は来年度から開設します。")
-    page.fill("textarea[name=translation]", "Quầy vào thứ Bảy sẽ mở từ năm sau.")
-    page.click("button:has-text('Save the response')")
+    page.fill("#pass-japanese", "土曜日も窓口を開けてください。電話番号は090-1234-5678です。")
+    page.select_option("#pass-category", "already_included")
+    page.fill("#pass-text_ja", "土曜日の窓口は来年度から開設します。")
+    page.fill("#pass-translation", "Quầy vào thứ Bảy sẽ mở từ năm sau.")
+    page.click("button[name=act][value=approve]")
+    assert page.locator("mark.hidden-span", has_text="090-1234-5678").count() >= 2
     _shot(page, "2-decided")
     assert "Approved for publication" in page.content() or "承認" in page.content()
 
@@ -142,28 +138,28 @@ def test_a_number_hidden_in_the_comment_leaves_neither_through_its_translation(
     # number in the comment's text only
     desk = _log_in(browser, live_server, make_staff("moderator"))
     desk.goto(f"{live_server}/staff/moderation/comments/{number}")
-    desk.fill("textarea[name=text]", f"土曜日も窓口を開けてください。電話は{phone_number}です。")
-    desk.click("button:has-text('Save translation')")
+    desk.fill("#pass-japanese", f"土曜日も窓口を開けてください。電話は{phone_number}です。")
+    suggestion = desk.locator("#personal-data input[value=hide]")
+    assert suggestion.count() == 1
+    desk.check("#personal-data input[value='']")  # decided later: the number stays in view
+    desk.click("button[name=act][value=save]")
     expect(desk.locator("main")).to_contain_text("it still shows personal data")
     assert desk.locator("#translation-review .translation-problems li").count() == 1
-    suggestion = desk.locator("#redaction-body input[name=span]")
-    assert suggestion.count() == 1
-    assert suggestion.is_checked()
-    desk.click("#redaction-body button:has-text('Hide')")
+    desk.check("#personal-data input[value=hide]")
+    desk.click("button[name=act][value=save]")
     expect(desk.locator("main")).to_contain_text("1 span(s) hidden.")
     # hidden in the translation as well, and nothing is left in view there
     translation = desk.locator("#translation blockquote")
     assert translation.locator("mark.hidden-span", has_text=phone_number).count() == 1
     assert desk.locator("#translation-review .translation-problems").count() == 0
     _shot(desk, "4-translation-hidden")
-    desk.click("button:has-text('I have checked the translation: mark it reviewed')")
+    desk.check("#pass-translation_checked")
+    desk.select_option("#pass-category", "for_reference")
+    desk.fill("#pass-text_ja", "土曜日の窓口は今後の参考とします。")
+    desk.fill("#pass-translation", "We will consider opening on Saturdays.")
+    desk.click("button[name=act][value=approve]")
     expect(desk.locator("main")).to_contain_text("Translation reviewed")
-    desk.click("button:has-text('Approve for publication')")
     expect(desk.locator("main")).to_contain_text("Saved: the comment is now")
-    desk.select_option("select[name=category]", "for_reference")
-    desk.fill("textarea[name=text_ja]", "土曜日の窓口は今後の参考とします。")
-    desk.fill("textarea[name=translation]", "We will consider opening on Saturdays.")
-    desk.click("button:has-text('Save the response')")
     expect(desk.locator("main")).to_contain_text("The city's response is saved.")
 
     # the period closes; an admin publishes the results

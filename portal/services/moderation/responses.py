@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Measure
-from portal.models.moderation import CityResponse, CommentMeasureLink, ResponseCategory
+from portal.models.moderation import (
+    CityResponse,
+    CommentMeasureLink,
+    ModerationTemplate,
+    ResponseCategory,
+)
 from portal.models.staff import StaffUser
 from portal.services import actions, audit
 
@@ -38,6 +43,33 @@ class ResponseInput:
     translation_language: str | None = None
 
 
+def with_saved(data: ResponseInput, saved: ModerationTemplate | None) -> ResponseInput:
+    """What the moderator typed, a saved response filling the text and the category left empty
+    (what was typed wins)."""
+    if saved is None or saved.kind != "response":
+        return data
+    return replace(
+        data,
+        text_ja=data.text_ja if data.text_ja.strip() else saved.text,
+        category=data.category or saved.category or "",
+    )
+
+
+def unchanged(comment: Comment, data: ResponseInput) -> bool:
+    """True when `data` says what the comment's response already says, or nothing at all (an
+    empty response for a comment without one): there is nothing to save."""
+    existing = response_for(comment)
+    given = (data.category, data.text_ja.strip(), data.summary.strip(), data.translation.strip())
+    if existing is None:
+        return not any(given)
+    return given == (
+        existing.category,
+        existing.text_ja,
+        existing.summary or "",
+        existing.translation or "",
+    )
+
+
 def response_for(comment: Comment) -> CityResponse | None:
     """The response shown for this comment: its group's when it is in a group, else its own."""
     if comment.group_id is not None:
@@ -58,6 +90,8 @@ def save_response(
     results = comment.measure.results_published_at
     if results is not None and results <= now:
         raise ResponseRefused("results_published")
+    if not data.text_ja.strip():
+        raise ResponseRefused("text_required")
     if data.category not in set(ResponseCategory):
         raise ResponseRefused("category")
     if comment.group_id is not None:

@@ -10,12 +10,13 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, exists, func, select, tuple_
 
 from portal.converters import parse_int
 from portal.database import JAPAN
 from portal.extensions import db
-from portal.models import Comment
+from portal.models import Comment, CommentStatus
+from portal.models.moderation import CityResponse
 from portal.services.moderation.search import terms_of, text_condition
 
 PAGE_SIZE = 50
@@ -34,6 +35,7 @@ class QueueFilters:
     until: date | None = None
     group_id: int | None = None
     with_pii: bool = False
+    missing_response: bool = False  # approved, and no 市の考え方 yet (own or its group's)
     oldest_first: bool = False
 
 
@@ -97,6 +99,14 @@ def build_query(filters: QueueFilters, dialect: str) -> Select:
         query = query.where(Comment.group_id == filters.group_id)
     if filters.with_pii:
         query = query.where(Comment.pii_suggestions > 0)
+    if filters.missing_response:
+        query = query.where(
+            Comment.status == CommentStatus.PUBLISHED,
+            ~exists().where(CityResponse.comment_id == Comment.id),
+            ~exists().where(
+                CityResponse.group_id.is_not(None), CityResponse.group_id == Comment.group_id
+            ),
+        )
     condition = text_condition(filters.query, dialect)
     if condition is not None:
         query = query.where(condition)
@@ -119,6 +129,35 @@ def queue_page(filters: QueueFilters, after: str | None = None, size: int = PAGE
     comments = rows[:size]
     next_key = encode_key(comments[-1]) if len(rows) > size else None
     return QueuePage(comments, next_key, group_sizes({c.group_id for c in comments}))
+
+
+def next_in_queue(filters: QueueFilters, comment: Comment) -> Comment | None:
+    """The comment that follows `comment` in the queue's order under `filters` (whether or not
+    `comment` itself still matches them, as after approving it in a "waiting" filter)."""
+    query = build_query(filters, db.engine.dialect.name)
+    key = tuple_(Comment.received_at, Comment.id)
+    position = (comment.received_at, comment.id)
+    if filters.oldest_first:
+        query = query.where(key > position).order_by(Comment.received_at, Comment.id)
+    else:
+        query = query.where(key < position).order_by(Comment.received_at.desc(), Comment.id.desc())
+    return db.session.scalar(query.limit(1))
+
+
+def count_matching(filters: QueueFilters) -> int:
+    """How many comments match `filters` (on every page)."""
+    query = build_query(filters, db.engine.dialect.name)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def ids_matching(filters: QueueFilters, limit: int) -> list[int]:
+    """The ids of the comments matching `filters` (at most `limit`), in the queue's order."""
+    query = build_query(filters, db.engine.dialect.name).with_only_columns(Comment.id)
+    if filters.oldest_first:
+        query = query.order_by(Comment.received_at, Comment.id)
+    else:
+        query = query.order_by(Comment.received_at.desc(), Comment.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def group_sizes(group_ids: set[int | None]) -> dict[int, int]:
