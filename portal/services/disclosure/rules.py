@@ -204,6 +204,14 @@ def own_text_for_author(comment: Comment, placeholder: str) -> str:
     return redact(comment.body, spans_of(comment.id, "body"), placeholder)
 
 
+def author_receipt_view(
+    body: str, hidden: list[tuple[int, int]], placeholder: str
+) -> tuple[str, str | None]:
+    """`own_text_for_author` and `fingerprint_for_author` from a body and its hidden spans
+    already read (the fresh receipt reads both in the statement that checks the key)."""
+    return redact(body, hidden, placeholder), (None if hidden else fingerprint(body))
+
+
 class Redactions:
     """`public_text` and `public_translation` for many approved comments at once: the hidden
     spans and Japanese translations of each batch are read in one query each (`load`).
