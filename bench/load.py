@@ -619,9 +619,10 @@ def _process_cpu(pid: int) -> tuple[str, float, int] | None:
     return name, (int(fields[11]) + int(fields[12])) / ticks, int(fields[1])
 
 
-def cpu_seconds(server: Server) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes and their children, PostgreSQL's and
-    Redis's processes on this machine, and this load generator (its finished client pools)."""
+def cpu_seconds(server: Server) -> dict:
+    """CPU seconds used so far by each process of the server (and their children), of
+    PostgreSQL and of Redis on this machine, by pid, and by this load generator (its finished
+    client pools); `cpu_used` turns two of these into shares."""
     processes = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (found := _process_cpu(int(entry.name))):
@@ -634,16 +635,28 @@ def cpu_seconds(server: Server) -> dict[str, float]:
             if parent in ours and pid not in ours:
                 ours.add(pid)
                 grew = True
-    totals = {"portal": 0.0, "postgres": 0.0, "redis": 0.0}
+    by_pid = {}
     for pid, (name, cpu, _parent) in processes.items():
         if pid in ours:
-            totals["portal"] += cpu
+            by_pid[pid] = ("portal", cpu)
         elif name.startswith("postgres"):
-            totals["postgres"] += cpu
+            by_pid[pid] = ("postgres", cpu)
         elif name.startswith("redis-server"):
-            totals["redis"] += cpu
+            by_pid[pid] = ("redis", cpu)
     used = os.times()
-    totals["load generator"] = used.user + used.system + used.children_user + used.children_system
+    by_pid["self"] = (
+        "load generator",
+        used.user + used.system + used.children_user + used.children_system,
+    )
+    return by_pid
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per kind of process between two `cpu_seconds` readings. Per process: a
+    PostgreSQL backend of another session that ended in between must not count negative."""
+    totals = {"portal": 0.0, "postgres": 0.0, "redis": 0.0, "load generator": 0.0}
+    for pid, (kind, cpu) in after.items():
+        totals[kind] += cpu - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
@@ -651,13 +664,11 @@ def flow_round(server: Server, clients: int, seconds: float, slugs: list[str]) -
     """One closed-loop round of the resident flow against `server`; its figures."""
     cpu_before = cpu_seconds(server)
     flow = run_load("127.0.0.1", server.port, clients, seconds, slugs, "flow")
-    cpu_after = cpu_seconds(server)
+    used = cpu_used(cpu_before, cpu_seconds(server))
     accepted = len(flow.receipts)
     return {
-        "cpu": {
-            name: (cpu_after[name] - cpu_before.get(name, 0.0)) / seconds for name in cpu_after
-        },
-        "web_cpu_ms": (cpu_after["portal"] - cpu_before["portal"]) / max(accepted, 1) * 1000,
+        "cpu": {name: cpu / seconds for name, cpu in used.items()},
+        "web_cpu_ms": used["portal"] / max(accepted, 1) * 1000,
         "accepted": accepted,
         "per_second": accepted / seconds,
         "flow": [percentile(flow.flows, p) for p in (50, 95, 99)],
