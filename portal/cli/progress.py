@@ -43,12 +43,15 @@ def progress(length: int, label: str, quiet: bool = False) -> Iterator:
 
 @contextmanager
 def progress_for_total(label: str, quiet: bool = False) -> Iterator:
-    """A callback `on_step(done, total)` for a service that learns its total as it goes; it
-    draws a bar once the total is known (a terminal only), else does nothing."""
+    """A callback `on_step(done, total)` for a service that learns its total as it goes, which
+    draws a bar once the total is known; None off a terminal or with `quiet`."""
+    if not shows_progress(quiet):
+        yield None  # the service then does no bookkeeping at all
+        return
     state: dict = {}
 
     def on_step(done: int, total: int) -> None:
-        if not shows_progress(quiet) or total <= 0:
+        if total <= 0:
             return
         if "bar" not in state:
             state["cm"] = click.progressbar(

@@ -67,21 +67,21 @@ def _run(tool: str, args: list[str], env: dict, progress=None, tables: int = 0) 
             raise BackupError(f"{tool} failed: {result.stderr.strip()}")
         return
     # Verbose, read line by line: one step per table whose rows it starts on.
-    process = subprocess.Popen(  # noqa: S603
+    said, done = [], 0
+    with subprocess.Popen(  # noqa: S603
         [tool, "--verbose", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    said, done = [], 0
-    for line in process.stderr:
-        if any(marker in line for marker in _TABLE_LINE):
-            done += 1
-            progress(done, max(tables, done))
-        elif "error" in line.lower():
-            said.append(line.strip())
-    if process.wait() != 0:
+    ) as process:
+        for line in process.stderr:
+            if any(marker in line for marker in _TABLE_LINE):
+                done += 1
+                progress(done, max(tables, done))
+            elif "error" in line.lower():
+                said.append(line.strip())
+    if process.returncode != 0:
         raise BackupError(f"{tool} failed: {' '.join(said[-5:]) or process.returncode}")
 
 
