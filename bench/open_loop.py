@@ -102,7 +102,9 @@ def run_open_loop_levels(server, slugs, rates, seconds, label, sustained=None) -
         "| flow p50 / p95 / p99 ms | errors |"
     )
     print("|---|---|---|---|---|---|---|")
-    receipts = []
+    # A few seconds first, not counted: a fresh server's first requests fill its caches.
+    warm, _offered = open_loop("127.0.0.1", server.port, min(rates), min(3.0, seconds), slugs)
+    receipts = list(warm.receipts)
     for rate in rates:
         result, offered = open_loop("127.0.0.1", server.port, rate, seconds, slugs)
         receipts += result.receipts
