@@ -503,6 +503,60 @@ def start_server(
     return server
 
 
+def start_minimal(database_url: str, workers: int, workdir: str) -> Server:
+    """`bench/minimal_app.py` under the same gunicorn settings as the portal, on the same
+    database server (its own table; its own SQLite file when the portal is on SQLite)."""
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{workdir}/minimal.sqlite3"
+    else:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(sqlalchemy_url(database_url))
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS minimal_comments"))
+        engine.dispose()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=_SECRET_KEY,
+        PYTHONPATH=str(ROOT / "bench") + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--preload",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "minimal_app:app",
+    ]
+    # Same working directory, so the same gunicorn.conf.py is read.
+    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    server = Server(port=port, database_url=database_url, processes=[process])
+    try:
+        wait_for(port, process=process)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def minimal_rows(database_url: str) -> int:
+    """Comments the minimal app stored."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(sqlalchemy_url(database_url))
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM minimal_comments")).scalar()
+    engine.dispose()
+    return count
+
+
 def start_nginx(port: int, upstreams: list[int], workdir: str) -> subprocess.Popen:
     """Debian's nginx with deploy/nginx-multi.conf, listening on `port`, balancing `upstreams`."""
     template = (ROOT / "deploy" / "nginx-multi.conf").read_text()
@@ -565,9 +619,10 @@ def _process_cpu(pid: int) -> tuple[str, float, int] | None:
     return name, (int(fields[11]) + int(fields[12])) / ticks, int(fields[1])
 
 
-def cpu_seconds(server: Server) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes and their children, PostgreSQL's and
-    Redis's processes on this machine, and this load generator (its finished client pools)."""
+def cpu_seconds(server: Server) -> dict:
+    """CPU seconds used so far by each process of the server (and their children), of
+    PostgreSQL and of Redis on this machine, by pid, and by this load generator (its finished
+    client pools); `cpu_used` turns two of these into shares."""
     processes = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (found := _process_cpu(int(entry.name))):
@@ -580,36 +635,52 @@ def cpu_seconds(server: Server) -> dict[str, float]:
             if parent in ours and pid not in ours:
                 ours.add(pid)
                 grew = True
-    totals = {"portal": 0.0, "postgres": 0.0, "redis": 0.0}
+    by_pid = {}
     for pid, (name, cpu, _parent) in processes.items():
         if pid in ours:
-            totals["portal"] += cpu
+            by_pid[pid] = ("portal", cpu)
         elif name.startswith("postgres"):
-            totals["postgres"] += cpu
+            by_pid[pid] = ("postgres", cpu)
         elif name.startswith("redis-server"):
-            totals["redis"] += cpu
+            by_pid[pid] = ("redis", cpu)
     used = os.times()
-    totals["load generator"] = used.user + used.system + used.children_user + used.children_system
+    by_pid["self"] = (
+        "load generator",
+        used.user + used.system + used.children_user + used.children_system,
+    )
+    return by_pid
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per kind of process between two `cpu_seconds` readings. Per process: a
+    PostgreSQL backend of another session that ended in between must not count negative."""
+    totals = {"portal": 0.0, "postgres": 0.0, "redis": 0.0, "load generator": 0.0}
+    for pid, (kind, cpu) in after.items():
+        totals[kind] += cpu - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
-def benchmark(server: Server, clients: int, seconds: float, phase_seconds: float) -> dict:
-    """Run the resident flow, then the static/home/measure phases; returns the figures."""
-    slugs = measure_slugs(server.port)
+def flow_round(server: Server, clients: int, seconds: float, slugs: list[str]) -> dict:
+    """One closed-loop round of the resident flow against `server`; its figures."""
     cpu_before = cpu_seconds(server)
     flow = run_load("127.0.0.1", server.port, clients, seconds, slugs, "flow")
-    cpu_after = cpu_seconds(server)
-    figures = {
-        "cpu": {
-            name: (cpu_after[name] - cpu_before.get(name, 0.0)) / seconds for name in cpu_after
-        },
-        "accepted": len(flow.receipts),
-        "per_second": len(flow.receipts) / seconds,
+    used = cpu_used(cpu_before, cpu_seconds(server))
+    accepted = len(flow.receipts)
+    return {
+        "cpu": {name: cpu / seconds for name, cpu in used.items()},
+        "web_cpu_ms": used["portal"] / max(accepted, 1) * 1000,
+        "accepted": accepted,
+        "per_second": accepted / seconds,
         "flow": [percentile(flow.flows, p) for p in (50, 95, 99)],
         "post": [percentile(flow.posts, p) for p in (50, 95, 99)],
         "errors": flow.errors,
         "receipts": flow.receipts,
     }
+
+
+def page_phases(server: Server, clients: int, phase_seconds: float, slugs: list[str]) -> dict:
+    """The static file, home page and measure page rates with the same clients."""
+    figures: dict = {}
     for mode in ("static", "home", "measure"):
         if phase_seconds <= 0:
             break
@@ -620,8 +691,42 @@ def benchmark(server: Server, clients: int, seconds: float, phase_seconds: float
     return figures
 
 
-def print_figures(figures: dict, label: str) -> None:
-    """The figures as a small report."""
+def analysed_count(database_url: str) -> tuple[int, int]:
+    """(comments stored, comments whose arrival analysis has finished: a detected language)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(sqlalchemy_url(database_url))
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT count(*), count(detected_language) FROM comments")
+        ).one()
+    engine.dispose()
+    return row[0], row[1]
+
+
+def drain(database_url: str, redis_url: str, timeout: float) -> float | None:
+    """Seconds until the worker has analysed every stored comment (None: not within timeout).
+
+    A comment whose analysis found no language would never count, so an empty queue with the
+    count standing still for three seconds also ends the wait.
+    """
+    began = time.perf_counter()
+    last, still_since = None, began
+    while time.perf_counter() - began < timeout:
+        stored, analysed = analysed_count(database_url)
+        if analysed >= stored:
+            return time.perf_counter() - began
+        now = time.perf_counter()
+        if analysed != last:
+            last, still_since = analysed, now
+        elif queued_jobs(redis_url) == 0 and now - still_since > 3:
+            return still_since - began
+        time.sleep(0.25)
+    return None
+
+
+def print_round(figures: dict, label: str) -> None:
+    """One round's figures, one line each."""
     print(f"== {label}")
     print(f"accepted comments: {figures['accepted']}  ({figures['per_second']:.1f}/s)")
     print("flow  p50/p95/p99: {:.0f} / {:.0f} / {:.0f} ms".format(*figures["flow"]))
@@ -630,14 +735,42 @@ def print_figures(figures: dict, label: str) -> None:
     if figures.get("cpu"):
         shares = ", ".join(f"{name} {share:.0%}" for name, share in figures["cpu"].items())
         print(f"CPU during the comments (100% = one core, {os.cpu_count()} here): {shares}")
-    if "static" in figures:
-        static = figures["static"] or 1
-        for mode in ("static", "home", "measure"):
-            extra = figures[mode + "_errors"]
-            print(
-                f"{mode:8} {figures[mode]:8.1f} req/s  ratio to static {figures[mode] / static:.2f}"
-                + (f"  errors {extra}" if extra else "")
-            )
+        print(f"web CPU per flow: {figures['web_cpu_ms']:.1f} ms")
+    if "analysed_per_second" in figures:
+        drained = figures["drain_seconds"]
+        print(
+            f"analysed during the load: {figures['analysed']} "
+            f"({figures['analysed_per_second']:.1f}/s); queue left: {figures['queue_left']}; "
+            "drain time: " + (f"{drained:.1f} s" if drained is not None else "not drained")
+        )
+        print(f"sustained (accepted and analysed): {figures['sustained']:.1f}/s")
+
+
+def print_phases(figures: dict) -> None:
+    """The page rates beside the static file's."""
+    static = figures.get("static") or 1
+    for mode in ("static", "home", "measure"):
+        if mode not in figures:
+            continue
+        extra = figures[mode + "_errors"]
+        print(
+            f"{mode:8} {figures[mode]:8.1f} req/s  ratio to static {figures[mode] / static:.2f}"
+            + (f"  errors {extra}" if extra else "")
+        )
+
+
+def portal_round(server, args, slugs, redis_url) -> dict:
+    """A round against the portal; with a job worker, also what it analysed and the drain."""
+    before = analysed_count(server.database_url)[1] if args.job_worker else 0
+    figures = flow_round(server, args.clients, args.seconds, slugs)
+    if args.job_worker:
+        figures["analysed"] = analysed_count(server.database_url)[1] - before
+        figures["analysed_per_second"] = figures["analysed"] / args.seconds
+        figures["queue_left"] = queued_jobs(redis_url)
+        figures["drain_seconds"] = drain(server.database_url, redis_url, args.drain_timeout)
+        elapsed = args.seconds + (figures["drain_seconds"] or args.drain_timeout)
+        figures["sustained"] = figures["accepted"] / elapsed
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -655,10 +788,31 @@ def main(argv: list[str] | None = None) -> int:
         help="run `portal worker` beside gunicorn (else queued jobs wait, as behind a worker "
         "on another machine, and are counted at the end)",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="portal and minimal app rounds, alternated"
+    )
+    parser.add_argument(
+        "--no-minimal", action="store_true", help="the portal alone, no minimal app rounds"
+    )
+    parser.add_argument("--drain-timeout", type=float, default=300)
+    parser.add_argument(
+        "--open-loop",
+        type=float,
+        metavar="RATE",
+        help="Poisson arrivals at RATE flows/s instead of a closed loop of clients",
+    )
+    parser.add_argument(
+        "--open-loop-table",
+        type=float,
+        metavar="SUSTAINED",
+        help="open loop at 25%%, 50%% and 75%% of SUSTAINED flows/s, as a table",
+    )
     args = parser.parse_args(argv)
     phase = args.phase_seconds if args.phase_seconds is not None else max(3, args.seconds / 5)
     database_url = os.environ.get("DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
+    if args.job_worker and not redis_url:
+        parser.error("--job-worker needs REDIS_URL")
     server = start_server(
         database_url,
         redis_url,
@@ -667,22 +821,67 @@ def main(argv: list[str] | None = None) -> int:
         args.nginx,
         job_worker=args.job_worker,
     )
-    try:
-        figures = benchmark(server, args.clients, args.seconds, phase)
-        problems = check_receipts(server.database_url, figures["receipts"])
-        backlog = queued_jobs(redis_url)
-    finally:
-        server.stop()
     backend = server.database_url.split(":", 1)[0]
     label = (
         f"{backend}, {args.instances}×gunicorn --preload --workers {args.workers}"
-        f"{' behind nginx' if args.nginx else ''}, {args.clients} clients, {args.seconds:g} s"
+        f"{' behind nginx' if args.nginx else ''}" + (" + portal worker" if args.job_worker else "")
     )
-    print_figures(figures, label + (" + portal worker" if args.job_worker else ""))
+    minimal = None
+    receipts: list = []
+    try:
+        slugs = measure_slugs(server.port)
+        if args.open_loop or args.open_loop_table:
+            from open_loop import run_open_loop_levels
+
+            rates = (
+                [args.open_loop]
+                if args.open_loop
+                else [args.open_loop_table * share for share in (0.25, 0.5, 0.75)]
+            )
+            receipts = run_open_loop_levels(
+                server, slugs, rates, args.seconds, label, args.open_loop_table
+            )
+        else:
+            if not args.no_minimal:
+                minimal = start_minimal(server.database_url, args.workers, server.workdir)
+            totals = {"portal": 0, "minimal": 0}
+            for number in range(1, args.rounds + 1):
+                figures = portal_round(server, args, slugs, redis_url)
+                receipts += figures["receipts"]
+                print_round(
+                    figures,
+                    f"round {number}: portal, {label}, {args.clients} clients, {args.seconds:g} s",
+                )
+                totals["portal"] += figures.get("sustained", figures["per_second"])
+                if minimal is None:
+                    continue
+                small = flow_round(minimal, args.clients, args.seconds, slugs)
+                print_round(small, f"round {number}: minimal Flask app, same settings")
+                totals["minimal"] += small["per_second"]
+                ratio = figures["per_second"] / (small["per_second"] or 1)
+                line = f"round {number} ratio portal ÷ minimal: accepted {ratio:.2f}"
+                if args.job_worker:
+                    line += f", sustained {figures['sustained'] / (small['per_second'] or 1):.2f}"
+                print(line)
+            if minimal is not None:
+                stored = minimal_rows(minimal.database_url)
+                print(
+                    f"ratio portal ÷ minimal over {args.rounds} rounds "
+                    f"({'sustained' if args.job_worker else 'accepted'}): "
+                    f"{totals['portal'] / (totals['minimal'] or 1):.2f}"
+                    f"  (minimal app stored {stored} comments)"
+                )
+            print_phases(page_phases(server, args.clients, phase, slugs))
+        problems = check_receipts(server.database_url, receipts)
+        backlog = queued_jobs(redis_url)
+    finally:
+        if minimal is not None:
+            minimal.stop()
+        server.stop()
     if backlog is not None:
         print(f"jobs still queued at the end (language, personal data, grouping): {backlog}")
     print(
-        f"no-loss check: {len(figures['receipts'])} receipts, "
+        f"no-loss check: {len(receipts)} receipts, "
         + ("all match one stored comment each" if not problems else f"{len(problems)} problems")
     )
     for problem in problems[:20]:

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from portal.cli.progress import progress, progress_for_total, quiet_option, shows_progress
 from portal.database import utcnow
 from portal.extensions import db
 from portal.services import audit
@@ -30,14 +31,20 @@ from portal.services.operations.backup import (
     help="Days after a measure's comment period closed.",
 )
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@quiet_option
 @with_appcontext
-def purge_contacts_command(days: int, dry_run: bool) -> None:
+def purge_contacts_command(days: int, dry_run: bool, quiet: bool) -> None:
     """Delete residents' contact details (and paper scans) after the retention period."""
     from portal.services.operations.retention import purge_contacts
 
-    report = purge_contacts(
-        utcnow(), days, current_app.config["PORTAL_UPLOAD_DIR"], dry_run=dry_run
-    )
+    with progress_for_total("Deleting", quiet) as on_step:
+        report = purge_contacts(
+            utcnow(),
+            days,
+            current_app.config["PORTAL_UPLOAD_DIR"],
+            dry_run=dry_run,
+            progress=on_step,
+        )
     for code in sorted(set(report.contacts) | set(report.scans) | set(report.subscriptions)):
         click.echo(
             f"{code:8} {report.contacts.get(code, 0):6} contact details"
@@ -53,8 +60,9 @@ def purge_contacts_command(days: int, dry_run: bool) -> None:
 
 @click.command("backup")
 @click.argument("destination", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@quiet_option
 @with_appcontext
-def backup_command(destination: Path | None) -> None:
+def backup_command(destination: Path | None, quiet: bool) -> None:
     """Write a consistent backup of the database while the portal runs.
 
     SQLite: a copy made with the online backup API; PostgreSQL: pg_dump's custom format.
@@ -65,7 +73,8 @@ def backup_command(destination: Path | None) -> None:
         stamp = utcnow().strftime("%Y%m%d-%H%M%SZ")
         destination = Path(current_app.instance_path) / "backups" / default_backup_name(uri, stamp)
     try:
-        written = backup_database(uri, destination)
+        with progress_for_total("Backing up", quiet) as on_step:
+            written = backup_database(uri, destination, progress=on_step)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backup written: {written} ({written.stat().st_size:,} bytes)")
@@ -74,8 +83,9 @@ def backup_command(destination: Path | None) -> None:
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@quiet_option
 @with_appcontext
-def restore_command(source: Path, yes: bool) -> None:
+def restore_command(source: Path, yes: bool, quiet: bool) -> None:
     """Replace everything in the database with the backup SOURCE (in one transaction)."""
     if not yes:
         click.confirm(
@@ -84,7 +94,10 @@ def restore_command(source: Path, yes: bool) -> None:
     db.session.remove()
     db.engine.dispose()  # no pooled connection keeps a lock or a view of the old data
     try:
-        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+        with progress_for_total("Restoring", quiet) as on_step:
+            restore_database(
+                current_app.config["SQLALCHEMY_DATABASE_URI"], source, progress=on_step
+            )
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored from {source}.")
@@ -102,12 +115,14 @@ def restore_command(source: Path, yes: bool) -> None:
     help="CSV only: cp932 for older systems (reports what it cannot write).",
 )
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@quiet_option
 @with_appcontext
-def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
+def export_command(fmt: str, measure, area, encoding: str, output: str, quiet: bool) -> None:
     """Write the committee's file (approved comments, redacted) for a measure, an area or all."""
     import getpass
 
     from portal.services.committee import summaries
+    from portal.services.committee.exports import approved_in_scope
     from portal.services.committee.exports.csv import CsvExport
     from portal.services.committee.exports.json import json_chunks
     from portal.services.committee.exports.pdf import write_pdf
@@ -135,11 +150,15 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
     )
     db.session.commit()
     written = None
+    total = approved_in_scope(scope) if shows_progress(quiet) and fmt in ("csv", "json") else 0
     if fmt == "csv":
         export = CsvExport(scope, encoding)
-        with open(output, "wb") as handle:
+        with open(output, "wb") as handle, progress(total, "Writing", quiet) as bar:
+            done = 0
             for chunk in export.chunks():
                 handle.write(chunk)
+                bar.update(export.rows_written - done)
+                done = export.rows_written
         written = export.rows_written
         if export.report.characters:
             report = export.report
@@ -153,9 +172,14 @@ def export_command(fmt: str, measure, area, encoding: str, output: str) -> None:
             for line, receipt, lost in export.report.rows:
                 click.echo(f"  row {line} ({receipt}): {lost}", err=True)
     elif fmt == "json":
-        with open(output, "w", encoding="utf-8", newline="\n") as handle:
-            for piece in json_chunks(scope):
+        with (
+            open(output, "w", encoding="utf-8", newline="\n") as handle,
+            progress(total, "Writing", quiet) as bar,
+        ):
+            for number, piece in enumerate(json_chunks(scope)):
                 handle.write(piece)
+                if number and number % 500 == 0:  # the first piece is the head, not a comment
+                    bar.update(500)
     elif fmt == "xlsx":
         try:
             written = write_xlsx(scope, output)

@@ -244,3 +244,10 @@ class ReceiptHandoff(db.Model):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     sealed_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # What the receipt page shows besides the comment's text, written with the comment in the
+    # POST's one statement, so the page reads it here instead of reloading the comment, its
+    # measure and its area. Empty on hand-offs made before these columns existed.
+    receipt_number: Mapped[str | None] = mapped_column(String(20))
+    measure_code: Mapped[str | None] = mapped_column(String(20))
+    measure_slug: Mapped[str | None] = mapped_column(String(10))
+    measure_title: Mapped[str | None] = mapped_column(Text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # OWASP CSV injection: a cell a spreadsheet would read as a formula (CWE-1236); ASVS adds NUL.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -20,6 +21,12 @@ def _as_spreadsheets_read(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=8192)
+def _may_start_formula(first: str) -> bool:
+    # Remembered per character: a million-row export asks about a few hundred distinct ones.
+    return _as_spreadsheets_read(first).startswith(_FORMULA_START)
+
+
 def neutralise(cell: str) -> str:
     """A cell that cannot run as a formula: an apostrophe before a formula-like start, in
     ASCII or full width.
@@ -30,7 +37,7 @@ def neutralise(cell: str) -> str:
     if not cell:
         return cell
     # The first character decides (NFKC of a whole 10,000-character comment would cost more).
-    if not _as_spreadsheets_read(cell[0]).startswith(_FORMULA_START):
+    if not _may_start_formula(cell[0]):
         return cell
     if _PLAIN_NUMBER.fullmatch(_as_spreadsheets_read(cell)):
         return cell

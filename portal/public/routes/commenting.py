@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -18,17 +18,11 @@ from portal.public.routes import comment_form, measure_or_404, render_measure
 from portal.public.routes.notices import subscribe_from_comment_form
 from portal.public.routes.pages import measure_page
 from portal.services import jobs
-from portal.services.disclosure import own_text_for_author
+from portal.services.disclosure import author_receipt_view
 from portal.services.resident.arrival import after_arrival
+from portal.services.resident.intake import accept_comment, claim_fresh_receipt, hand_off_again
 from portal.services.resident.proposed_parts import UnknownPart
-from portal.services.resident.submission import (
-    EmptyComment,
-    PeriodNotOpen,
-    claim_receipt,
-    find_submission,
-    hand_off_receipt,
-    submit_comment,
-)
+from portal.services.resident.submission import EmptyComment, PeriodNotOpen, find_submission
 from portal.services.sanitize import clean_text
 
 log = logging.getLogger(__name__)
@@ -59,10 +53,11 @@ def measure(slug: str):
         return render_measure(measure, form, 422)
     data = form.comment_input()
     token = form.submission_token.data
+    locale = g.portal_locale.tag
     try:
         stored = True
         try:
-            comment, access_key = submit_comment(measure, data, now, token)
+            comment, handoff = accept_comment(measure, slug, data, now, locale, token)
         except IntegrityError:
             # This form was sent before (a double click, a retry, the back button): the same
             # text gets the first receipt again; a changed text is a comment of its own.
@@ -70,14 +65,14 @@ def measure(slug: str):
             earlier = find_submission(token)
             if earlier is None:
                 raise
-            comment, access_key = earlier
-            stored = comment.body != clean_text(data.body)
+            stored = earlier[0].body != clean_text(data.body)
             if stored:
-                comment, access_key = submit_comment(measure, data, now)
+                comment, handoff = accept_comment(measure, slug, data, now, locale)
+            else:
+                comment = earlier[0]
+                handoff = hand_off_again(comment, earlier[1], slug, locale, now)
         if stored:  # the notices the form asked for, in the comment's transaction
             subscribe_from_comment_form(form, comment, now)
-        handoff = hand_off_receipt(comment, access_key, now)
-        # Read before the commit expires them: reloading would cost a query each.
         comment_id, receipt_number = comment.id, comment.receipt_number
         language, code = comment.declared_language, measure.code
         db.session.commit()
@@ -115,18 +110,20 @@ def measure(slug: str):
 def new_receipt():
     """The receipt, shown once right after submitting: number, access key and the comment."""
     token = session.get(FRESH_RECEIPT)
-    claimed = claim_receipt(token, utcnow()) if isinstance(token, str) else None
+    claimed = claim_fresh_receipt(token, utcnow()) if isinstance(token, str) else None
     if claimed is None:
         db.session.commit()
         session.pop(FRESH_RECEIPT, None)
         return redirect(url_for("public.lookup_receipt"))
-    comment, access_key = claimed
+    receipt, access_key = claimed
+    text, fingerprint = author_receipt_view(receipt.body, receipt.hidden, _("[hidden]"))
     response = render_template(
         "public/receipt_new.html",
-        comment=comment,
+        comment=receipt,
         access_key=access_key,
         # Not the city's response: a comment received minutes ago has none yet.
-        comment_text=own_text_for_author(comment, _("[hidden]")),
+        comment_text=text,
+        fingerprint=fingerprint,
     )
     # The hand-off is used up only once the page is built and the deletion committed: if the
     # database fails before that, the 503 leaves both in place and a reload shows the receipt.

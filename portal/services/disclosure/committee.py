@@ -4,23 +4,43 @@ the keys of `COMMITTEE_FIELDS` and no others (no contact details, no staff notes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from portal.database import JAPAN
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.models.measures import Measure
 from portal.models.moderation import CityResponse, CommentMeasureLink
 from portal.services.disclosure.rules import Disclosure, Redactions, disclose
 
+_JAPAN_OFFSET = timedelta(hours=9)
+
+# Built once: a statement made per batch spent more time building its IN list than the
+# database spent answering it. Columns only, no ORM objects.
+_IDS = bindparam("ids", expanding=True)
+_OWN_RESPONSES = select(CityResponse.comment_id, CityResponse.category, CityResponse.text_ja).where(
+    CityResponse.comment_id.in_(_IDS)
+)
+_GROUP_RESPONSES = select(CityResponse.group_id, CityResponse.category, CityResponse.text_ja).where(
+    CityResponse.group_id.in_(_IDS)
+)
+_LINKS = (
+    select(CommentMeasureLink.comment_id, Measure.code)
+    .join(Measure, Measure.id == CommentMeasureLink.measure_id)
+    .where(CommentMeasureLink.comment_id.in_(_IDS))
+    .order_by(*Measure.outline_order())
+)
+
 
 def _japan_date(moment) -> str:
-    return moment.astimezone(JAPAN).date().isoformat()
+    # Japan has kept UTC+9 without summer time since 1951: an addition, not a zone lookup
+    # per row of a million-row export. The comment's date in the city's calendar.
+    return (moment + _JAPAN_OFFSET).date().isoformat()
 
 
 def committee_disclosures(
-    scope, batch_size: int = 1000, only_ids: list[int] | None = None
+    scope, batch_size: int = 2000, only_ids: list[int] | None = None
 ) -> Iterator[Disclosure]:
     """Every approved comment of `scope` (a `summaries.Scope`) as the committee may receive it.
 
@@ -66,29 +86,20 @@ def committee_disclosures(
         redactions = Redactions()
         redactions.load(ids)
         own = {
-            r.comment_id: r
-            for r in db.session.scalars(
-                select(CityResponse).where(CityResponse.comment_id.in_(ids))
-            )
+            cid: (category, text)
+            for cid, category, text in db.session.execute(_OWN_RESPONSES, {"ids": ids})
         }
-        group_ids = {row.group_id for row in rows if row.group_id is not None}
+        group_ids = list({row.group_id for row in rows if row.group_id is not None})
         by_group = (
             {
-                r.group_id: r
-                for r in db.session.scalars(
-                    select(CityResponse).where(CityResponse.group_id.in_(group_ids))
-                )
+                gid: (category, text)
+                for gid, category, text in db.session.execute(_GROUP_RESPONSES, {"ids": group_ids})
             }
             if group_ids
             else {}
         )
         links: dict[int, list[str]] = {}
-        for cid, code in db.session.execute(
-            select(CommentMeasureLink.comment_id, Measure.code)
-            .join(Measure, Measure.id == CommentMeasureLink.measure_id)
-            .where(CommentMeasureLink.comment_id.in_(ids))
-            .order_by(*Measure.outline_order())
-        ):
+        for cid, code in db.session.execute(_LINKS, {"ids": ids}):
             links.setdefault(cid, []).append(code)
         for row in rows:
             response = own.get(row.id) or by_group.get(row.group_id)
@@ -108,8 +119,8 @@ def committee_disclosures(
                     "translation_ja": redactions.translation(row.id, row.body),
                     "group_id": row.group_id,
                     "group_size": group_sizes.get(row.group_id) if row.group_id else None,
-                    "response_category": response.category if response else None,
-                    "response_ja": response.text_ja if response else None,
+                    "response_category": response[0] if response else None,
+                    "response_ja": response[1] if response else None,
                 },
                 "committee",
             )

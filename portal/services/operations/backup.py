@@ -54,19 +54,43 @@ def _pg_command(database_uri: str) -> tuple[list[str], dict]:
     return args, env
 
 
-def _run(tool: str, args: list[str], env: dict) -> None:
+# What pg_dump and pg_restore say (with --verbose) as they start on each table's rows.
+_TABLE_LINE = ("dumping contents of table", "processing data for table")
+
+
+def _run(tool: str, args: list[str], env: dict, progress=None, tables: int = 0) -> None:
     if not shutil.which(tool):
         raise BackupError(f"{tool} is not installed (Debian package postgresql-client)")
-    result = subprocess.run([tool, *args], env=env, capture_output=True, text=True)  # noqa: S603
-    if result.returncode != 0:
-        raise BackupError(f"{tool} failed: {result.stderr.strip()}")
+    if progress is None:
+        result = subprocess.run([tool, *args], env=env, capture_output=True, text=True)  # noqa: S603
+        if result.returncode != 0:
+            raise BackupError(f"{tool} failed: {result.stderr.strip()}")
+        return
+    # Verbose, read line by line: one step per table whose rows it starts on.
+    said, done = [], 0
+    with subprocess.Popen(  # noqa: S603
+        [tool, "--verbose", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        for line in process.stderr:
+            if any(marker in line for marker in _TABLE_LINE):
+                done += 1
+                progress(done, max(tables, done))
+            elif "error" in line.lower():
+                said.append(line.strip())
+    if process.returncode != 0:
+        raise BackupError(f"{tool} failed: {' '.join(said[-5:]) or process.returncode}")
 
 
-def backup_database(database_uri: str, destination: Path) -> Path:
+def backup_database(database_uri: str, destination: Path, progress=None) -> Path:
     """Write a consistent copy of the database to `destination`; return its path.
 
     The copy is written beside the destination and renamed at the end, so a failure (a full
-    disk) never leaves a truncated file under the backup's name.
+    disk) never leaves a truncated file under the backup's name. `progress(done, total)` is
+    told as the work advances: SQLite's copy and check, PostgreSQL's tables.
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -77,14 +101,24 @@ def backup_database(database_uri: str, destination: Path) -> Path:
             target = sqlite3.connect(partial)
             try:
                 source.backup(target)  # all pages in one step: one snapshot
+                if progress:
+                    progress(1, 2)
                 if target.execute("PRAGMA integrity_check").fetchone() != ("ok",):
                     raise BackupError("the copy failed SQLite's integrity check")
+                if progress:
+                    progress(2, 2)
             finally:
                 target.close()
                 source.close()
         else:
             args, env = _pg_command(database_uri)
-            _run("pg_dump", ["--format=custom", "--no-owner", "--file", str(partial), *args], env)
+            _run(
+                "pg_dump",
+                ["--format=custom", "--no-owner", "--file", str(partial), *args],
+                env,
+                progress,
+                _table_count(database_uri) if progress else 0,
+            )
         partial.replace(destination)
     except (OSError, sqlite3.Error) as error:
         raise BackupError(f"backup failed: {error}") from error
@@ -106,17 +140,33 @@ def _check_sqlite_backup(path: Path) -> sqlite3.Connection:
     return backup
 
 
-def restore_database(database_uri: str, source: Path) -> None:
-    """Replace the database's contents with the backup at `source`, all at once."""
+def _table_count(database_uri: str) -> int:
+    """Tables in the database's public schema: the length of PostgreSQL's progress bar."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_uri)
+    try:
+        return len(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def restore_database(database_uri: str, source: Path, progress=None) -> None:
+    """Replace the database's contents with the backup at `source`, all at once;
+    `progress(done, total)` as in `backup_database`."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"no backup at {source}")
     if _is_sqlite(database_uri):
         backup = _check_sqlite_backup(source)
+        if progress:
+            progress(1, 2)
         live = sqlite3.connect(_sqlite_path(database_uri), timeout=30)
         try:
             # Through SQLite's own locking: running workers see the restored data afterwards.
             backup.backup(live)
+            if progress:
+                progress(2, 2)
         except sqlite3.Error as error:
             raise BackupError(f"restore failed: {error}") from error
         finally:
@@ -128,4 +178,6 @@ def restore_database(database_uri: str, source: Path) -> None:
             "pg_restore",
             ["--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(source)],
             env,
+            progress,
+            _table_count(database_uri) if progress else 0,
         )

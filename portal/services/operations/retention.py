@@ -5,6 +5,7 @@ stay, as the published results need them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,10 +40,16 @@ class PurgeReport:
 
 
 def purge_contacts(
-    now: datetime, older_than_days: int, upload_dir: str, *, dry_run: bool = False
+    now: datetime,
+    older_than_days: int,
+    upload_dir: str,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PurgeReport:
     """Delete contact details and scans of comments on measures whose period closed more than
-    `older_than_days` ago. Audited (counts only); the caller commits."""
+    `older_than_days` ago. Audited (counts only); the caller commits. `progress(done, total)`
+    is told after each item deleted."""
     cutoff = now - timedelta(days=older_than_days)
     expired = (
         select(Comment.id, Measure.code)
@@ -74,11 +81,18 @@ def purge_contacts(
     if dry_run or not report.total:
         return report
     subscriptions.purge_for_comments(ids)
+    total, done = len(contacts) + len(scans), 0
     for contact in contacts:
         db.session.delete(contact)
+        done += 1
+        if progress and done % 100 == 0:
+            progress(done, total)
     for scan in scans:
         (Path(upload_dir) / scan.storage_name).unlink(missing_ok=True)
         db.session.delete(scan)
+        done += 1
+        if progress:
+            progress(done, total)
     audit.record(
         "contacts_purged",
         object_type="retention",
@@ -93,4 +107,6 @@ def purge_contacts(
         now=now,
     )
     db.session.flush()
+    if progress:
+        progress(total, total)
     return report
