@@ -287,8 +287,9 @@ def test_staff_results_pages_need_the_admin_role(app, client, login_as, closed_m
 def test_results_page_in_japanese(app, client, login_as, closed_measure):
     _publish(app, client, login_as)
     page = client.get("/ja/measures/1-1/results").text
-    # 意見件数 counts opinion items (here one per published comment, the campaign counting three)
-    assert "5人から5件の意見が提出されました。" in page
+    # 意見件数 counts opinion items: one per published comment (the campaign counting three),
+    # and the comment not published counts as one opinion received
+    assert "5人から6件の意見が提出されました。" in page
     assert "番号" in page
     assert "意見の要旨" in page
     assert "市の考え方" in page
@@ -322,7 +323,7 @@ def test_results_page_in_other_languages(app, client, login_as, closed_measure, 
         assert f'<div class="city-view" lang="ja" data-verbatim>{RESPONSE_JA}</div>' in page
         assert RESPONSE_VI not in page
     if tag == "en":
-        assert "5 people sent 5 opinions." in page
+        assert "5 people sent 6 opinions." in page
         assert "3 comments with the same point" in page
         assert page.count("shown in Japanese. The Japanese text is authoritative.") == 1
         assert "Repeated: first sent on measure 1-(2)" in page
@@ -391,7 +392,7 @@ def test_open_data_csv_and_json(app, client, login_as, closed_measure):
         "comments": 6,
         "published": 5,
         "not_published": 1,
-        "items": 5,
+        "items": 6,  # the comment not published counts as one opinion received
         "by_category": [
             {"category": "reflected", "category_ja": "反映する", "items": 1},
             {"category": "for_reference", "category_ja": "今後の参考とする", "items": 1},
@@ -432,7 +433,7 @@ def test_people_sending_several_comments_are_counted_once(app, client, login_as,
     _publish(app, client, login_as)
     page = client.get("/en/measures/1-1/results").text
     # the rejected comment came from the same email as an approved one: 5 people
-    assert "5 people sent 5 opinions." in page
+    assert "5 people sent 6 opinions." in page
 
 
 def _pdf_fonts(path) -> set[str]:

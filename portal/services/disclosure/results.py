@@ -293,7 +293,9 @@ def results_document(measure: Measure) -> dict:
     ]
     withheld = {entry["comment"] for entry in annex if entry["withheld"]}
     figures = _figures(measure, len(withheld))
-    figures["items"] = sum(unit.count for unit in own_units)
+    # M of "N人からM件" counts every opinion received, as N counts every person: the published
+    # items, and each comment not published as one (it is counted, never split or shown).
+    figures["items"] = sum(unit.count for unit in own_units) + figures["not_published"]
     figures["by_category"] = [
         [category.value, by_category[category.value]]
         for category in ResponseCategory

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal.database import JAPAN, utcnow
 from portal.extensions import db
-from portal.models import Measure, PriorityArea
+from portal.models import Measure
 from portal.services.committee import themes
 from portal.services.committee.summaries import Figures, figures_for
 from portal.services.disclosure.results import build_results
@@ -78,7 +78,7 @@ def results_lines(results: Results) -> list[ResultsLine]:
     return [
         ResultsLine(
             number=row.number,
-            part=row.measure_code,
+            part=row.part_label or row.measure_code,
             summary=row.summary,
             count=row.count,
             category=word("response_category", row.response_category, in_japanese=True)
@@ -91,8 +91,13 @@ def results_lines(results: Results) -> list[ResultsLine]:
     ]
 
 
+def _items(results: Results) -> int:
+    """M of "N人からM件": opinion items (documents from before items count comments)."""
+    return results.figures.items or results.figures.comments
+
+
 def _measures(scope) -> list[Measure]:
-    query = select(Measure).join(Measure.area).order_by(PriorityArea.number, Measure.number)
+    query = select(Measure).order_by(*Measure.outline_order())
     if scope.measure_ids is not None:
         query = query.where(Measure.id.in_(scope.measure_ids))
     return list(db.session.scalars(query))
@@ -137,17 +142,21 @@ def build_pack(scope, with_terms: bool = True) -> Pack:
                 code=measure.code,
                 title=measure.text("ja").title,
                 people=results.figures.people,
-                items=results.figures.comments,
+                items=_items(results),
                 lines=lines,
             )
         )
         pack.people += results.figures.people
-        pack.items += results.figures.comments
-        for line in lines:
-            categories[line.category] += line.count
-            parts[line.part] += line.count
+        pack.items += _items(results)
+        # Opinion items counted once each, as the published figures count them (a 再掲 row
+        # shows an item again without adding to any count).
+        for category, n in results.figures.by_category:
+            categories[word("response_category", category, in_japanese=True)] += n
+        labels = {row.part: row.part_label for row in results.rows if row.part_label}
+        for part, n in results.figures.by_part:
+            parts[labels.get(part, part)] += n
     pack.by_category = sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))
-    pack.by_part = sorted(parts.items(), key=lambda kv: kv[0])
+    pack.by_part = list(parts.items())
     pack.by_channel = _counted("channel", figures.by["channel"])
     pack.by_language = _counted("language", figures.by["language"])
     pack.terms = themes.frequent_terms(scope) if with_terms else None
