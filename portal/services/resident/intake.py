@@ -29,18 +29,16 @@ from portal.models import Comment, ContactDetails, Measure, ReceiptHandoff
 from portal.models.comments import hash_access_key, new_access_key
 from portal.models.measures import SOURCE_LOCALE
 from portal.models.moderation import Redaction
-from portal.services.resident import proposed_parts
 from portal.services.resident.submission import (
     HANDOFF_LIFETIME,
     CommentInput,
-    EmptyComment,
     PeriodNotOpen,
     _handoff_digests,
     _seal,
     _token_hash,
     _xor,
+    checked_text,
 )
-from portal.services.sanitize import clean_text, has_visible_text
 
 
 @dataclass(frozen=True)
@@ -166,10 +164,7 @@ def accept_comment(
     """
     if not measure.accepts_comments(now):
         raise PeriodNotOpen(measure.code)
-    body = clean_text(data.body)
-    if not has_visible_text(body):
-        raise EmptyComment
-    proposed_part = proposed_parts.check(measure, data.proposed_part)
+    body, proposed_part = checked_text(measure, data)
     access_key = new_access_key()
     handoff = secrets.token_urlsafe(32)
     handoff_hash, pad = _handoff_digests(handoff)

@@ -72,6 +72,15 @@ class CommentInput:
     proposed_part: str | None = None
 
 
+def checked_text(measure: Measure, data: CommentInput) -> tuple[str, str | None]:
+    """The comment's cleaned text and the part it proposes, or EmptyComment / UnknownPart:
+    the same checks whichever way a comment is stored (web intake, paper entry)."""
+    body = clean_text(data.body)
+    if not has_visible_text(body):
+        raise EmptyComment
+    return body, proposed_parts.check(measure, data.proposed_part)
+
+
 def new_submission_token() -> str:
     """A one-time token for a rendered comment form (192 random bits, URL-safe)."""
     return secrets.token_urlsafe(24)
@@ -125,10 +134,7 @@ def submit_comment(
     )
     if not in_time:
         raise PeriodNotOpen(measure.code)
-    body = clean_text(data.body)
-    if not has_visible_text(body):
-        raise EmptyComment
-    proposed_part = proposed_parts.check(measure, data.proposed_part)
+    body, proposed_part = checked_text(measure, data)
     access_key = new_access_key()
     comment = Comment(
         measure_id=measure.id,
