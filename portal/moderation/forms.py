@@ -123,11 +123,10 @@ class ResponseForm(FlaskForm):
     translation = TextAreaField(
         _l("Translation of the response into the comment's language"),
         validators=[Optional(), Length(max=8000)],
-        id="response-translation",
     )
-    template = SelectField(
-        _l("Use a saved response"), choices=[], validate_choice=False, id="response-template"
-    )
+    # The comment page draws this form with the prefix "pass-" (PassForm), so its ids never
+    # meet the page's section ids (#translation).
+    template = SelectField(_l("Use a saved response"), choices=[], validate_choice=False)
 
 
 class PassForm(ResponseForm, VersionedForm):
