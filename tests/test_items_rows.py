@@ -142,6 +142,31 @@ def _answer_all_rows(client):
         assert response.status_code == 303
 
 
+def test_a_letter_in_vietnamese_offers_one_line_per_sentence(app, client, login_as):
+    """Latin full stops end sentences too (not inside "3.5" or an address), so a Vietnamese
+    letter of three points can be split into three."""
+    letter = "Xin hãy mở quầy vào thứ Bảy. Xe buýt 3.5 lần nhiều hơn. Xem www.city.isesaki.lg.jp!"
+    set_period(app, "1-(1)", timedelta(days=-40), timedelta(days=5))
+    moderator = login_as("moderator")
+    with app.app_context():
+        comment = _comment(_measure(), letter, utcnow(), "vi@example.jp")
+        db.session.flush()
+        actor = db.session.get(StaffUser, moderator["id"])
+        decide(comment, "approve", actor=actor, ip=None, now=utcnow())
+        db.session.commit()
+        receipt = comment.receipt_number
+    page = client.get(f"/staff/moderation/comments/{receipt}/items").text
+    assert 'name="sentence-2"' in page
+    assert 'name="sentence-3"' not in page
+    assert ">Xe buýt 3.5 lần nhiều hơn.</label>" in page
+    assert _split_every_sentence(client, receipt, 3).status_code == 303
+    assert [text for _id, _n, text, *_ in _items(app, receipt)] == [
+        "Xin hãy mở quầy vào thứ Bảy.",
+        "Xe buýt 3.5 lần nhiều hơn.",
+        "Xem www.city.isesaki.lg.jp!",
+    ]
+
+
 def test_moderator_splits_a_letter_into_points_on_its_page(app, client, login_as, letters):
     login_as("moderator")
     page = client.get(f"/staff/moderation/comments/{letters['a']}/items")

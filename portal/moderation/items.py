@@ -22,8 +22,9 @@ from portal.services.results import items
 from portal.staff_access import client_address, current_staff
 
 # A sentence ends with a full stop (Japanese or not), a question or an exclamation mark, or a
-# line break; what follows a sentence's last mark up to the next sentence stays with it.
-SENTENCE = re.compile(r"[^。．！？!?\n]*(?:[。．！？!?]+|\n|$)")
+# line break; what follows a sentence's last mark up to the next sentence stays with it. A
+# Latin full stop ends one only before a space or the end ("3.5", "city.isesaki.jp" do not).
+SENTENCE = re.compile(r"(?:[^。．！？!?.\n]|\.(?=\S))*(?:[。．！？!?.]+|\n|$)")
 MAX_SLOTS = 12
 
 ITEM_REFUSALS = {
