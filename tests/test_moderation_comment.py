@@ -123,6 +123,8 @@ def test_moderator_sees_the_comment_with_its_facts(client, login_as, received):
     assert "隣の田中太郎さん" in text
     assert 'lang="ja"' in text
     assert "Version" in text and "Web form" in text or "ウェブ" in text
+    # the language in words, never its code
+    assert "declared: Japanese" in text or "申告：日本語" in text
     # contact details are not on the page until asked for
     assert "hanako@example.jp" not in text
     assert "伊勢崎花子" not in text
