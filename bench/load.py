@@ -457,19 +457,7 @@ def start_server(
     try:
         for _ in range(instances):
             port = free_port()
-            command = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--preload",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ]
+            command = gunicorn_command("wsgi:app", workers, port)
             proxy = {"PORTAL_PROXY_COUNT": "1"} if nginx else {}
             env = server_environment(database_url, redis_url, {**proxy, **(extra_env or {})})
             server.processes.append(
@@ -503,6 +491,24 @@ def start_server(
     return server
 
 
+def gunicorn_command(app: str, workers: int, port: int) -> list[str]:
+    """gunicorn as both the portal and the minimal app run under it: the same settings, so
+    the ratio compares the applications, not their servers."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--preload",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app,
+    ]
+
+
 def start_minimal(database_url: str, workers: int, workdir: str) -> Server:
     """`bench/minimal_app.py` under the same gunicorn settings as the portal, on the same
     database server (its own table; its own SQLite file when the portal is on SQLite)."""
@@ -522,19 +528,7 @@ def start_minimal(database_url: str, workers: int, workdir: str) -> Server:
         SECRET_KEY=_SECRET_KEY,
         PYTHONPATH=str(ROOT / "bench") + os.pathsep + env.get("PYTHONPATH", ""),
     )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--preload",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "minimal_app:app",
-    ]
+    command = gunicorn_command("minimal_app:app", workers, port)
     # Same working directory, so the same gunicorn.conf.py is read.
     process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     server = Server(port=port, database_url=database_url, processes=[process])
