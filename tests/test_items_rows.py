@@ -531,3 +531,55 @@ def test_a_point_about_two_parts_is_shown_again_without_counting_twice(
         assert results.figures.items == 5  # 4 points of a, 1 of b: the bus counts once
         annex_a = next(e for e in results.annex if LETTER_A[:10] in e.text)
         assert area.number in annex_a.row_numbers
+
+
+def test_points_and_rows_pages_are_for_moderators_only(app, client, login_as, letters):
+    pages = [
+        f"/staff/moderation/comments/{letters['a']}/items",
+        ROWS_PAGE,
+        "/staff/moderation/measures/1-(1)/row-translations?locale=vi",
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 302
+        assert "/staff/login" in response.headers["Location"]
+    login_as("committee")
+    for page in pages:
+        assert client.get(page).status_code == 403
+    assert client.post(pages[0], data={"action": "unsplit"}).status_code in (400, 403)
+
+
+def test_hostile_input_on_the_split_page_loses_nothing(app, client, login_as, letters):
+    login_as("moderator")
+    page = f"/staff/moderation/comments/{letters['a']}/items"
+    _split_every_sentence(client, letters["a"], 4)
+    before = _items(app, letters["a"])
+    # no CSRF token: refused, nothing changed
+    assert client.post(page, data={"action": "unsplit"}).status_code == 400
+    # numbers that are digits only to Unicode, or absurdly long, and a part that is no part
+    response = _post(
+        client,
+        page,
+        page,
+        {
+            "action": "split",
+            "sentence-0": "²",
+            "sentence-1": "9" * 5000,
+            "sentence-2": "1",
+            "part-1": "javascript:alert(1)",
+        },
+    )
+    assert response.status_code == 422
+    assert _items(app, letters["a"]) == before
+    # a gist with markup is stored as text and shown escaped
+    script = "<script>alert('x')</script>"
+    response = _post(
+        client,
+        page,
+        page,
+        {"action": "split", "sentence-0": "1", "part-1": "measure:1-(1)", "summary-1": script},
+    )
+    assert response.status_code == 303
+    shown = client.get(page).text
+    assert script not in shown
+    assert "&lt;script&gt;" in shown

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.converters import parse_int
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.moderation import CampaignGroup
@@ -129,7 +130,7 @@ def _posted_items(comment) -> list[items.ItemInput]:
     chosen: dict[int, list[list[int]]] = {}
     for index, (start, end) in enumerate(marks):
         raw = request.form.get(f"sentence-{index}", "0")
-        number = int(raw) if raw.isdigit() else 0
+        number = parse_int(raw) or 0
         if 1 <= number <= MAX_SLOTS * 4:
             chosen.setdefault(number, []).append([start, end])
     return [
